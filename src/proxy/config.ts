@@ -1,0 +1,117 @@
+import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
+
+/**
+ * Which forwarding header to believe for the visitor's address: none (false), the right-most
+ * `hops` entries of X-Forwarded-For, or Cloudflare's CF-Connecting-IP.
+ */
+export type TrustProxy = false | { hops: number } | 'cloudflare';
+
+export interface ProxyConfig {
+  /** Konnektive API user (KONNEKTIVE_LOGIN_ID). */
+  loginId: string;
+  /** Konnektive API password (KONNEKTIVE_PASSWORD). */
+  password: string;
+  /** KONNEKTIVE_API_URL. */
+  apiUrl: string;
+  /** Where the routes live: `${basePath}/click` and so on. */
+  basePath: string;
+  /** KFUNNEL_CAMPAIGN_IDS: allowed campaign ids; empty allows any. */
+  campaignIds: string[];
+  /** KFUNNEL_ALLOWED_ORIGINS: origins besides the proxy's own that may call it. */
+  allowedOrigins: string[];
+  /** KFUNNEL_TRUST_PROXY: false, true / a hop count, or "cloudflare". */
+  trustProxy: TrustProxy;
+  /** KFUNNEL_ALLOW_PRICE_OVERRIDES: let the browser send product prices, shipping and tax. */
+  allowPriceOverrides: boolean;
+  /** KFUNNEL_PAYPAL_MERCHANT_ID: sent as forceMerchantId and paypalBillerId on PayPal orders. */
+  paypalMerchantId?: string;
+  /** KFUNNEL_SECRET: signs the 3-D Secure return URLs; derived from the credentials when unset. */
+  secret?: string;
+  maxBodyBytes: number;
+  /** KFUNNEL_RATE_LIMIT: requests per minute per visitor address (also the burst); 0 turns it off. */
+  rateLimitPerMinute: number;
+  /** KFUNNEL_TIMEOUT_MS: how long click, lead and confirm wait for Konnektive. */
+  timeoutMs: number;
+  /** KFUNNEL_MONEY_TIMEOUT_MS: how long order, upsale and PayPal wait before answering 504. */
+  moneyTimeoutMs: number;
+  /** A money call that outlived moneyTimeoutMs keeps running this long, so a retry gets its answer. */
+  settleTimeoutMs: number;
+  idempotencyTtlMs: number;
+  idempotencyStore: IdempotencyStore;
+  /** Receives one redacted JSON line per request. */
+  log: (line: string) => void;
+  /** The fetch used to reach Konnektive. */
+  fetch: typeof fetch;
+}
+
+export type ProxyOptions = Partial<ProxyConfig> & Pick<ProxyConfig, 'loginId' | 'password'>;
+
+export const PROXY_DEFAULTS = {
+  apiUrl: 'https://api.konnektive.com',
+  basePath: '/kfunnel',
+  campaignIds: [] as string[],
+  allowedOrigins: [] as string[],
+  trustProxy: false as TrustProxy,
+  allowPriceOverrides: false,
+  maxBodyBytes: 64 * 1024,
+  rateLimitPerMinute: 120,
+  timeoutMs: 10_000,
+  moneyTimeoutMs: 45_000,
+  settleTimeoutMs: 120_000,
+  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+};
+
+export function resolveConfig(options: ProxyOptions): ProxyConfig {
+  if (!options.loginId || !options.password) {
+    throw new Error('kfunnel proxy: loginId and password are required (KONNEKTIVE_LOGIN_ID, KONNEKTIVE_PASSWORD)');
+  }
+  const config: ProxyConfig = {
+    ...PROXY_DEFAULTS,
+    idempotencyStore: new MemoryIdempotencyStore(),
+    log: (line) => console.log(line),
+    fetch: (input, init) => globalThis.fetch(input, init),
+    ...stripUndefined(options),
+    loginId: options.loginId,
+    password: options.password,
+  };
+  config.apiUrl = config.apiUrl.replace(/\/+$/, '');
+  config.basePath = '/' + config.basePath.replace(/^\/+|\/+$/g, '');
+  config.allowedOrigins = config.allowedOrigins.map((origin) => new URL(origin).origin);
+  return config;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const number = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
+  if (v === 'cloudflare') return 'cloudflare';
+  if (v === 'true' || v === 'yes') return { hops: 1 };
+  const hops = Number(v);
+  if (Number.isInteger(hops) && hops > 0) return { hops };
+  throw new Error(`KFUNNEL_TRUST_PROXY must be false, true, a number of proxy hops, or "cloudflare" (got "${value}")`);
+}
+
+/** Reads the environment variables of DESIGN section 5. */
+export function configFromEnv(env: Record<string, string | undefined> = process.env): Partial<ProxyConfig> {
+  return stripUndefined({
+    loginId: env.KONNEKTIVE_LOGIN_ID,
+    password: env.KONNEKTIVE_PASSWORD,
+    apiUrl: env.KONNEKTIVE_API_URL,
+    campaignIds: env.KFUNNEL_CAMPAIGN_IDS === undefined ? undefined : list(env.KFUNNEL_CAMPAIGN_IDS),
+    allowedOrigins: env.KFUNNEL_ALLOWED_ORIGINS === undefined ? undefined : list(env.KFUNNEL_ALLOWED_ORIGINS),
+    trustProxy: env.KFUNNEL_TRUST_PROXY === undefined ? undefined : parseTrustProxy(env.KFUNNEL_TRUST_PROXY),
+    allowPriceOverrides: env.KFUNNEL_ALLOW_PRICE_OVERRIDES === undefined ? undefined : /^(1|true|yes)$/i.test(env.KFUNNEL_ALLOW_PRICE_OVERRIDES),
+    paypalMerchantId: env.KFUNNEL_PAYPAL_MERCHANT_ID || undefined,
+    secret: env.KFUNNEL_SECRET || undefined,
+    rateLimitPerMinute: number(env.KFUNNEL_RATE_LIMIT),
+    timeoutMs: number(env.KFUNNEL_TIMEOUT_MS),
+    moneyTimeoutMs: number(env.KFUNNEL_MONEY_TIMEOUT_MS),
+    basePath: env.KFUNNEL_BASE_PATH,
+  });
+}

@@ -1,0 +1,31 @@
+/** One log line per request. Never request values: only what identifies and measures the request. */
+export interface LogEntry {
+  id: string;
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  /** Konnektive's result, or the proxy's refusal code. */
+  result?: string;
+  /** The upstream failure behind a 502/504, for operators. */
+  upstream?: string;
+  replayed?: string;
+  ignored?: string[];
+}
+
+const CARD_LIKE = /\d(?:[ -]?\d){11,18}/g;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Masks card-like digit runs and the given secrets in a log line, as a last line of defence. */
+export function redactor(secrets: Array<string | undefined>): (line: string) => string {
+  const words = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).map(escapeRegExp);
+  const secretPattern = words.length ? new RegExp(words.join('|'), 'g') : null;
+  return (line) => {
+    const masked = line.replace(CARD_LIKE, '[redacted-number]');
+    return secretPattern ? masked.replace(secretPattern, '[redacted]') : masked;
+  };
+}
+
+export function formatLogLine(entry: LogEntry): string {
+  return JSON.stringify({ time: new Date().toISOString(), level: entry.status >= 500 ? 'error' : 'info', ...entry });
+}

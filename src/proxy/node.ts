@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddress, listen, toNodeListener, toWebRequest, writeWebResponse, type Listening } from '../server/node.js';
+import { createProxyHandler, type ProxyHandler } from './handler.js';
+import type { ProxyOptions } from './config.js';
+
+/** A node:http `(req, res)` listener serving the proxy on every path it is given. */
+export function toNodeHandler(handler: ProxyHandler) {
+  return toNodeListener((request, info) => handler(request, info));
+}
+
+type Next = (error?: unknown) => void;
+
+/**
+ * Connect / Express middleware: handles `${basePath}/*` and passes everything else on. Mount it before
+ * any body parser; if one ran anyway, the parsed body is re-sent as JSON (and nested values refused).
+ */
+export function kfunnelMiddleware(options: ProxyOptions) {
+  const handler = createProxyHandler(options);
+  const basePath = '/' + (options.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
+  return (req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
+    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+    if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
+    let request: Request;
+    try {
+      request = parsedBodyRequest(req) ?? toWebRequest(req);
+    } catch (error) {
+      return next(error);
+    }
+    handler(request, { clientAddress: clientAddress(req) })
+      .then((response) => writeWebResponse(res, response))
+      .catch(next);
+  };
+}
+
+function parsedBodyRequest(req: IncomingMessage & { body?: unknown; originalUrl?: string }): Request | undefined {
+  if (req.body === undefined || req.body === null || typeof req.body !== 'object' || !req.readableEnded) return undefined;
+  const url = new URL(req.originalUrl ?? req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'content-length' || name === 'content-type') continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  headers.set('content-type', 'application/json');
+  return new Request(url, { method: req.method, headers, body: JSON.stringify(req.body) });
+}
+
+/** `kfunnel proxy`: the proxy alone on a node:http server. */
+export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening> {
+  return listen(toNodeHandler(createProxyHandler(options)), options.port ?? 0, options.host ?? '127.0.0.1');
+}

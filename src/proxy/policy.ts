@@ -1,0 +1,119 @@
+import { CARD_FIELDS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
+import type { ProxyConfig } from './config.js';
+import { Refusal } from './refusals.js';
+
+type FieldRule = string | RegExp;
+
+const CUSTOMER: FieldRule[] = [...LEAD_FIELDS];
+const AFFILIATE: FieldRule[] = ['affId', /^sourceValue[1-5]$/];
+const CUSTOM: FieldRule[] = [/^custom[1-5]$/, /^custom_(order|customer)_\w{1,40}$/];
+const PRODUCTS: FieldRule[] = [/^product([1-9]|1\d|20)_(id|qty)$/, /^variant([1-9]|1\d|20)_id$/];
+const RETURN_URLS: FieldRule[] = ['redirectsTo', 'errorRedirectsTo'];
+
+export interface RoutePolicy {
+  /** Parameters the browser may send; anything else is dropped and named in KFunnel-Ignored-Fields. */
+  fields: FieldRule[];
+  /** Charges money: needs an Idempotency-Key, an Origin, and gets the long timeout. */
+  money: boolean;
+  /** Takes an Idempotency-Key (money routes require one). */
+  idempotent: boolean;
+  /** The proxy adds the visitor's ipAddress / userAgent. */
+  addIpAddress: boolean;
+  addUserAgent: boolean;
+  /** Takes campaignId (filled from KFUNNEL_CAMPAIGN_IDS when there is exactly one). */
+  campaign: boolean;
+}
+
+/** The field policy: one row per route. */
+export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
+  click: {
+    fields: ['pageType', 'campaignId', 'sessionId', 'requestUri', 'httpReferer', 'userAgent', 'fraudPixel', ...AFFILIATE],
+    money: false,
+    idempotent: false,
+    addIpAddress: true,
+    addUserAgent: true,
+    campaign: true,
+  },
+  lead: {
+    fields: ['campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM],
+    money: false,
+    idempotent: true,
+    addIpAddress: true,
+    addUserAgent: false,
+    campaign: true,
+  },
+  order: {
+    fields: [
+      'campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM, 'paySource', ...CARD_FIELDS,
+      'shipProfileId', 'couponCode', 'insureShipment', ...PRODUCTS, 'salesUrl', ...RETURN_URLS,
+    ],
+    money: true,
+    idempotent: true,
+    addIpAddress: true,
+    addUserAgent: true,
+    campaign: true,
+  },
+  upsale: {
+    fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS],
+    money: true,
+    idempotent: true,
+    addIpAddress: true,
+    addUserAgent: false,
+    campaign: true,
+  },
+  paypal: {
+    fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId'],
+    money: true,
+    idempotent: true,
+    addIpAddress: false,
+    addUserAgent: false,
+    campaign: true,
+  },
+  confirm: {
+    fields: ['orderId'],
+    money: false,
+    idempotent: true,
+    addIpAddress: false,
+    addUserAgent: false,
+    campaign: false,
+  },
+};
+
+/** Only the proxy sends these. Matched without regard to case, since a server may not care either. */
+const CREDENTIALS = /^(loginid|password)$/i;
+/** Price, shipping and tax overrides: refused unless KFUNNEL_ALLOW_PRICE_OVERRIDES is on. */
+const PRICE_OVERRIDES = /^(product\d+_(price|shipprice)|productprice|productshipprice|productsalestax|salestax|shipupcharge)$/i;
+const PAY_SOURCES = ['CREDITCARD', 'PAYPAL'];
+const URL_FIELDS = new Set(['requestUri', 'httpReferer', 'salesUrl', 'redirectsTo', 'errorRedirectsTo']);
+const MAX_VALUE = 500;
+const MAX_URL_VALUE = 4096;
+
+const allowed = (rules: FieldRule[], name: string) => rules.some((rule) => (typeof rule === 'string' ? rule === name : rule.test(name)));
+
+export interface PolicyResult {
+  params: Record<string, string>;
+  ignored: string[];
+}
+
+/** Applies a route's policy to what the browser sent. Throws a Refusal for anything it must refuse. */
+export function applyPolicy(route: RouteName, input: Record<string, string>, config: ProxyConfig): PolicyResult {
+  const policy = ROUTE_POLICY[route];
+  const params: Record<string, string> = {};
+  const ignored: string[] = [];
+  for (const [name, value] of Object.entries(input)) {
+    if (CREDENTIALS.test(name)) throw new Refusal('credentials_in_request');
+    const override = PRICE_OVERRIDES.test(name);
+    if (override && !config.allowPriceOverrides) throw new Refusal('price_override', name);
+    if (value.length > (URL_FIELDS.has(name) ? MAX_URL_VALUE : MAX_VALUE)) throw new Refusal('field_too_long', name);
+    if (allowed(policy.fields, name) || (override && config.allowPriceOverrides)) params[name] = value;
+    else ignored.push(name);
+  }
+  if (params.paySource !== undefined && !PAY_SOURCES.includes(params.paySource)) throw new Refusal('bad_pay_source');
+  if (policy.campaign) {
+    if (params.campaignId === undefined && config.campaignIds.length === 1) params.campaignId = config.campaignIds[0];
+    if (params.campaignId !== undefined && config.campaignIds.length && !config.campaignIds.includes(params.campaignId)) {
+      throw new Refusal('campaign_not_allowed', params.campaignId.slice(0, 20));
+    }
+  }
+  return { params, ignored };
+}

@@ -1,0 +1,113 @@
+import { ENDPOINTS, type KonnektiveAnswer, type RouteName } from '../shared/konnektive.js';
+import type { ProxyConfig } from './config.js';
+import type { RefusalCode } from './refusals.js';
+
+export type UpstreamResult =
+  | { ok: true; answer: KonnektiveAnswer; text: string }
+  | { ok: false; code: Extract<RefusalCode, `upstream_${string}`>; detail: string };
+
+const QUERY_PATH = '/order/query/';
+
+/** One form-encoded POST to Konnektive with the credentials added. Never throws. */
+export async function callKonnektive(
+  config: ProxyConfig,
+  path: string,
+  params: Record<string, string>,
+  timeoutMs: number,
+): Promise<UpstreamResult> {
+  const body = new URLSearchParams({ ...params, loginId: config.loginId, password: config.password });
+  let response: Response;
+  try {
+    response = await config.fetch(config.apiUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const name = (error as Error)?.name;
+    return name === 'TimeoutError' || name === 'AbortError'
+      ? { ok: false, code: 'upstream_timeout', detail: `no answer in ${timeoutMs} ms` }
+      : { ok: false, code: 'upstream_unreachable', detail: causeOf(error) };
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    const name = (error as Error)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, code: 'upstream_timeout', detail: 'answer cut off by timeout' };
+    return { ok: false, code: 'upstream_bad_response', detail: `answer cut off: ${causeOf(error)}` };
+  }
+  if (!response.ok) return { ok: false, code: 'upstream_error', detail: `HTTP ${response.status}` };
+  try {
+    const answer = JSON.parse(text);
+    if (answer && typeof answer === 'object' && typeof answer.result === 'string') return { ok: true, answer, text };
+  } catch {
+    // fall through
+  }
+  return { ok: false, code: 'upstream_bad_response', detail: `HTTP ${response.status}, not a Konnektive answer` };
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  return cause?.code ?? (error as Error)?.name ?? 'error';
+}
+
+export function forward(config: ProxyConfig, route: RouteName, params: Record<string, string>, timeoutMs: number) {
+  return callKonnektive(config, ENDPOINTS[route], params, timeoutMs);
+}
+
+type Order = Record<string, unknown> & { orderId?: string; orderStatus?: string; items?: Array<Record<string, unknown>> };
+
+async function queryOrders(config: ProxyConfig, params: Record<string, string>): Promise<Order[] | null> {
+  const result = await callKonnektive(config, QUERY_PATH, { ...params, resultsPerPage: '25' }, config.timeoutMs);
+  if (!result.ok) return null;
+  if (result.answer.result !== 'SUCCESS') return [];
+  const data = (result.answer.message as { data?: unknown })?.data;
+  return Array.isArray(data) ? (data as Order[]) : [];
+}
+
+/**
+ * A request whose answer was lost may or may not have happened at Konnektive. Before sending it again,
+ * ask Query Order. Returns the answer the lost call must have had, `null` when it did not happen (safe
+ * to send), or `undefined` when Konnektive cannot be asked right now (send nothing).
+ */
+export async function settleLostAnswer(
+  config: ProxyConfig,
+  route: RouteName,
+  params: Record<string, string>,
+  startedAt: number,
+): Promise<KonnektiveAnswer | null | undefined> {
+  const success = (order: Order): KonnektiveAnswer => ({ result: 'SUCCESS', message: order });
+  if (route === 'order' || route === 'paypal') {
+    if (!params.orderId) return null;
+    const orders = await queryOrders(config, { orderId: params.orderId });
+    if (orders === null) return undefined;
+    const order = orders.find((o) => o.orderId === params.orderId);
+    return order?.orderStatus === 'COMPLETE' ? success(order) : null;
+  }
+  if (route === 'upsale') {
+    const productId = params.productId ?? params.product1_id;
+    const orders = await queryOrders(config, { orderId: params.orderId });
+    if (orders === null) return undefined;
+    const order = orders.find((o) => o.orderId === params.orderId);
+    const added = order?.items?.some((item) => String(item.productId) === productId);
+    return order && added ? success(order) : null;
+  }
+  if (route === 'lead' && !params.orderId && params.emailAddress) {
+    const filter: Record<string, string> = { emailAddress: params.emailAddress };
+    if (params.campaignId) filter.campaignId = params.campaignId;
+    const orders = await queryOrders(config, filter);
+    if (orders === null) return undefined;
+    const lead = orders.find(
+      (o) =>
+        o.orderStatus === 'PARTIAL' &&
+        o.firstName === params.firstName &&
+        o.lastName === params.lastName &&
+        Date.parse(String(o.dateCreated)) >= startedAt - 60_000,
+    );
+    return lead ? success(lead) : null;
+  }
+  // A lead update or a confirmation is harmless to repeat.
+  return null;
+}

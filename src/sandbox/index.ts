@@ -1,0 +1,292 @@
+import type { KonnektiveAnswer } from '../shared/konnektive.js';
+import { htmlResponse, jsonResponse, mediaType, readBody } from '../server/body.js';
+import { listen, toNodeListener, type Listening } from '../server/node.js';
+import {
+  approvePending,
+  confirmOrder,
+  confirmPaypal,
+  failPending,
+  importClick,
+  importLead,
+  importOrder,
+  importUpsale,
+  MESSAGES,
+  queryOrder,
+  type ApiContext,
+  type Params,
+} from './api.js';
+import { DEMO_CAMPAIGN, type Campaign } from './campaign.js';
+import { FAULT_MODES, FaultSwitch, parseFaults, type Fault } from './faults.js';
+import { challengePage, finalizePage, inspectorPage, messagePage, paypalPage } from './pages.js';
+import { publicOrder, SandboxStore, snapshot } from './store.js';
+
+export { DEMO_CAMPAIGN, loadCampaignFile, type Campaign } from './campaign.js';
+export { TEST_CARDS } from './cards.js';
+export type { Fault, FaultMode } from './faults.js';
+
+export interface SandboxOptions {
+  /** Accepted credentials; default: KONNEKTIVE_LOGIN_ID / KONNEKTIVE_PASSWORD, else sandbox / sandbox. */
+  loginId?: string;
+  password?: string;
+  campaigns?: Campaign[];
+  /** Clock, for tests of the upsell window. */
+  now?: () => number;
+}
+
+/** Konnektive paths (without the trailing slash) and the sandbox's handler for each. */
+const API_ROUTES: Record<string, { name: string; handle: (params: Params, ctx: ApiContext) => KonnektiveAnswer }> = {
+  '/landers/clicks/import': { name: 'click', handle: importClick },
+  '/leads/import': { name: 'lead', handle: importLead },
+  '/order/import': { name: 'order', handle: importOrder },
+  '/transactions/confirmPaypal': { name: 'paypal', handle: confirmPaypal },
+  '/upsale/import': { name: 'upsale', handle: importUpsale },
+  '/order/confirm': { name: 'confirm', handle: confirmOrder },
+  '/order/query': { name: 'query', handle: queryOrder },
+};
+
+const MAX_BODY = 1024 * 1024;
+const MAX_PARAMS = 500;
+const MAX_VALUE = 10_000;
+
+const envelope = (status: number, message: string) => jsonResponse(status, { result: 'ERROR', message });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function readParams(request: Request, url: URL): Promise<Params | Response> {
+  const params: Params = {};
+  const add = (key: string, value: string) => {
+    params[key] = value; // Last one wins, as PHP reads repeated parameters.
+  };
+  url.searchParams.forEach((value, key) => add(key, value));
+  if (request.method === 'POST') {
+    const body = await readBody(request, MAX_BODY);
+    if (body === null) return envelope(413, 'Request body is larger than 1 MB');
+    const type = mediaType(request);
+    if (body.byteLength > 0) {
+      if (type === 'application/x-www-form-urlencoded' || type === '') {
+        new URLSearchParams(new TextDecoder().decode(body)).forEach((value, key) => add(key, value));
+      } else if (type === 'multipart/form-data') {
+        let form: FormData;
+        try {
+          form = await new Response(body, { headers: { 'content-type': request.headers.get('content-type') as string } }).formData();
+        } catch {
+          return envelope(200, 'Malformed multipart/form-data body');
+        }
+        for (const [key, value] of form) if (typeof value === 'string') add(key, value);
+      } else {
+        return envelope(200, `Unsupported Content-Type ${type.slice(0, 60)}: send application/x-www-form-urlencoded or multipart/form-data`);
+      }
+    }
+  }
+  const keys = Object.keys(params);
+  if (keys.length > MAX_PARAMS) return envelope(200, `Too many parameters (${keys.length}); the limit is ${MAX_PARAMS}`);
+  const tooLong = keys.find((key) => params[key].length > MAX_VALUE || key.length > 200);
+  if (tooLong) return envelope(200, `Parameter ${tooLong.slice(0, 60)} is too long`);
+  return params;
+}
+
+/** One line of the call log: enough to follow a funnel, never card data. */
+function callRecord(name: string, params: Params, answer: KonnektiveAnswer, at: string) {
+  const message = answer.message as Record<string, unknown> | string;
+  const fromMessage = (key: string) => (typeof message === 'object' && message ? (message[key] as string | undefined) : undefined);
+  return {
+    endpoint: name,
+    result: answer.result,
+    message: answer.result === 'SUCCESS' ? undefined : typeof message === 'string' ? message : JSON.stringify(message),
+    sessionId: params.sessionId ?? fromMessage('sessionId'),
+    orderId: params.orderId ?? fromMessage('orderId'),
+    pageType: params.pageType,
+    at,
+  };
+}
+
+function faultyResponse(fault: Fault, answer: KonnektiveAnswer): Response {
+  const text = JSON.stringify(answer);
+  if (fault.mode === 'truncated') {
+    return new Response(text.slice(0, Math.floor(text.length / 2)), { headers: { 'content-type': 'application/json' } });
+  }
+  // reset: send part of the answer, then fail the stream so the adapter drops the connection.
+  const bytes = new TextEncoder().encode(text);
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        controller.enqueue(bytes.slice(0, Math.floor(bytes.length / 2)));
+        controller.error(new Error('sandbox fault: connection reset'));
+      },
+    }),
+    { headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) } },
+  );
+}
+
+export function createSandbox(options: SandboxOptions = {}) {
+  const loginId = options.loginId ?? process.env.KONNEKTIVE_LOGIN_ID ?? 'sandbox';
+  const password = options.password ?? process.env.KONNEKTIVE_PASSWORD ?? 'sandbox';
+  const campaigns = new Map((options.campaigns ?? [DEMO_CAMPAIGN]).map((c) => [c.campaignId, c]));
+  const store = new SandboxStore();
+  const faults = new FaultSwitch();
+  const now = options.now ?? Date.now;
+
+  async function api(request: Request, url: URL, route: (typeof API_ROUTES)[string]): Promise<Response> {
+    if (request.method !== 'GET' && request.method !== 'POST') {
+      return envelope(405, `Method ${request.method.slice(0, 10)} is not allowed: use GET or POST`);
+    }
+    const params = await readParams(request, url);
+    if (params instanceof Response) return params;
+    const fault = faults.take(route.name);
+    if (fault && !FAULT_MODES[fault.mode].processed) {
+      return fault.mode === 'http500'
+        ? new Response('Internal Server Error', { status: 500, headers: { 'content-type': 'text/plain' } })
+        : htmlResponse(502, '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+    }
+    const ctx: ApiContext = { store, campaigns, publicOrigin: url.origin, now };
+    const answer: KonnektiveAnswer =
+      params.loginId !== loginId || params.password !== password
+        ? { result: 'ERROR', message: MESSAGES.auth }
+        : route.handle(params, ctx);
+    store.recordCall(callRecord(route.name, params, answer, new Date(now()).toISOString()));
+    if (fault?.mode === 'timeout') await sleep(fault.delayMs ?? 15_000);
+    if (fault && fault.mode !== 'timeout') return faultyResponse(fault, answer);
+    return jsonResponse(200, answer);
+  }
+
+  async function pages(request: Request, url: URL): Promise<Response | undefined> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const ctx: ApiContext = { store, campaigns, publicOrigin: url.origin, now };
+    const post = request.method === 'POST';
+    if (path === '/' || path === '/_sandbox') {
+      return htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0'));
+    }
+    if (path === '/_sandbox/state') return jsonResponse(200, snapshot(store));
+    if (path === '/_sandbox/reset' && post) {
+      store.reset();
+      faults.clear();
+      return (request.headers.get('accept') ?? '').includes('text/html')
+        ? new Response(null, { status: 303, headers: { location: '/' } })
+        : jsonResponse(200, { result: 'SUCCESS', message: 'Sandbox emptied' });
+    }
+    if (path === '/_sandbox/faults') {
+      if (request.method === 'DELETE') faults.clear();
+      else if (post) {
+        let parsed: Fault[] | string;
+        try {
+          const body = await readBody(request, 64 * 1024);
+          parsed = body === null ? 'body too large' : parseFaults(JSON.parse(new TextDecoder().decode(body)));
+        } catch {
+          parsed = 'body must be JSON';
+        }
+        if (typeof parsed === 'string') return envelope(400, `Bad fault: ${parsed}`);
+        faults.set(parsed);
+      }
+      return jsonResponse(200, { result: 'SUCCESS', message: faults.list() });
+    }
+    const challenge = path.match(/^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/);
+    if (challenge) {
+      const [, token, action] = challenge;
+      if (!action) {
+        const charge = store.pending.get(token);
+        const order = charge && store.orders.get(charge.orderId);
+        if (!charge || charge.used || !order) return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
+        return htmlResponse(200, challengePage(token, order, charge));
+      }
+      if (!post) return undefined;
+      if (action === '/approve') {
+        const done = approvePending(token, ctx);
+        if (typeof done === 'string') return htmlResponse(409, messagePage('Payment not verified', done));
+        return htmlResponse(200, finalizePage(done.charge.redirectsTo, publicOrder(done.order)));
+      }
+      const failed = failPending(token, ctx);
+      if (typeof failed === 'string') return htmlResponse(409, messagePage('Payment not verified', failed));
+      return redirectWithError(failed.charge.errorRedirectsTo, '3-D Secure authentication failed. Please try another card.');
+    }
+    if (path === '/_sandbox/paypal/checkoutnow') {
+      const token = url.searchParams.get('token') ?? '';
+      const charge = store.pending.get(token);
+      const order = charge && store.orders.get(charge.orderId);
+      if (!charge || charge.kind !== 'paypal' || charge.used || !order) {
+        return htmlResponse(404, messagePage('Expired', 'This PayPal session has expired.'));
+      }
+      return htmlResponse(200, paypalPage(token, order));
+    }
+    const paypal = path.match(/^\/_sandbox\/paypal\/(EC-[0-9A-F]{16})\/(approve|cancel)$/);
+    if (paypal && post) {
+      const [, token, action] = paypal;
+      if (action === 'approve') {
+        const done = approvePending(token, ctx);
+        if (typeof done === 'string') return htmlResponse(409, messagePage('PayPal', done));
+        const back = new URL(done.charge.salesUrl as string);
+        back.searchParams.set('paypalAccept', '1');
+        back.searchParams.set('token', token);
+        back.searchParams.set('PayerID', `PAYER${token.slice(3, 11)}`);
+        return new Response(null, { status: 303, headers: { location: back.href } });
+      }
+      const failed = failPending(token, ctx);
+      if (typeof failed === 'string') return htmlResponse(409, messagePage('PayPal', failed));
+      return redirectWithError(failed.charge.errorRedirectsTo, 'PayPal payment was cancelled.');
+    }
+    return undefined;
+  }
+
+  async function fetch(request: Request): Promise<Response> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return envelope(400, 'Malformed request URL');
+    }
+    try {
+      const route = API_ROUTES[url.pathname.replace(/\/+$/, '')];
+      if (route) return await api(request, url, route);
+      return (await pages(request, url)) ?? envelope(404, `Unknown API path ${url.pathname.slice(0, 100)}`);
+    } catch {
+      return envelope(500, 'The sandbox failed to handle this request');
+    }
+  }
+
+  return {
+    fetch,
+    store,
+    faults,
+    campaigns,
+    state: () => snapshot(store),
+    reset: () => {
+      store.reset();
+      faults.clear();
+    },
+  };
+}
+
+export type Sandbox = ReturnType<typeof createSandbox>;
+
+function redirectWithError(target: string, errorMsg: string): Response {
+  const separator = target.includes('?') ? '&' : '?';
+  return new Response(null, {
+    status: 303,
+    headers: { location: `${target}${separator}errorMsg=${encodeURIComponent(errorMsg)}` },
+  });
+}
+
+export interface SandboxServer extends Listening {
+  sandbox: Sandbox;
+  /** Stops accepting connections (callers get ECONNREFUSED) until called with false. */
+  refuseConnections(refuse: boolean): Promise<void>;
+}
+
+/** The sandbox on a node:http server. */
+export async function startSandboxServer(options: SandboxOptions & { port?: number; host?: string } = {}): Promise<SandboxServer> {
+  const sandbox = createSandbox(options);
+  const host = options.host ?? '127.0.0.1';
+  const listening = await listen(toNodeListener((request) => sandbox.fetch(request)), options.port ?? 0, host);
+  return {
+    ...listening,
+    sandbox,
+    async refuseConnections(refuse) {
+      if (refuse && listening.server.listening) {
+        await new Promise<void>((done) => {
+          listening.server.close(() => done());
+          listening.server.closeAllConnections();
+        });
+      } else if (!refuse && !listening.server.listening) {
+        await new Promise<void>((done) => listening.server.listen(listening.port, host, () => done()));
+      }
+    },
+  };
+}

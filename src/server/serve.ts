@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { configFromEnv, type ProxyConfig } from '../proxy/config.js';
+import { createProxyHandler } from '../proxy/handler.js';
+import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
+import { listen, toNodeListener, type Listening } from './node.js';
+import { serveStatic, STRICT_CSP } from './static.js';
+
+export interface ServeOptions {
+  /** The landers to serve; without it only the proxy (and /_sandbox) answer. */
+  root?: string;
+  port?: number;
+  host?: string;
+  /** Where kfunnel.min.js and kfunnel.js are served from (default: this package's dist/). */
+  scriptDir?: string;
+  /** Send a strict Content-Security-Policy with every HTML page (true), or this policy (a string). */
+  csp?: boolean | string;
+  /** Proxy settings, over those from the environment. */
+  proxy?: Partial<ProxyConfig>;
+  /**
+   * Run against an embedded sandbox. Default: when no Konnektive credentials are configured.
+   * An object sets the sandbox's options (its credentials become the proxy's).
+   */
+  sandbox?: boolean | SandboxOptions;
+}
+
+export interface Serving extends Listening {
+  /** The embedded sandbox, when there is one. */
+  sandbox?: SandboxServer;
+  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean };
+}
+
+const SCRIPT_FILES = new Set(['/kfunnel.js', '/kfunnel.min.js', '/kfunnel.min.js.map', '/kfunnel.js.map']);
+
+/** `kfunnel serve`: static landers, kfunnel's script, and the proxy, on one origin. */
+export async function startServe(options: ServeOptions): Promise<Serving> {
+  const fromEnv = configFromEnv();
+  const proxySettings = { ...fromEnv, ...options.proxy };
+  const embedded = options.sandbox !== undefined ? options.sandbox !== false : !(proxySettings.loginId && proxySettings.password);
+  let sandbox: SandboxServer | undefined;
+  if (embedded) {
+    const sandboxOptions: SandboxOptions = typeof options.sandbox === 'object' ? options.sandbox : { loginId: 'sandbox', password: 'sandbox' };
+    sandbox = await startSandboxServer({ ...sandboxOptions, host: '127.0.0.1', port: 0 });
+    proxySettings.loginId = sandboxOptions.loginId ?? 'sandbox';
+    proxySettings.password = sandboxOptions.password ?? 'sandbox';
+    proxySettings.apiUrl = sandbox.url;
+  }
+  const proxy = createProxyHandler({ ...proxySettings, loginId: proxySettings.loginId ?? '', password: proxySettings.password ?? '' });
+  const basePath = '/' + (proxySettings.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
+  const scriptDir = options.scriptDir ?? fileURLToPath(new URL('.', import.meta.url));
+  const csp = options.csp === true ? STRICT_CSP : options.csp || undefined;
+
+  const listening = await listen(
+    toNodeListener(async (request, info) => {
+      const path = new URL(request.url).pathname;
+      if (path === basePath || path.startsWith(`${basePath}/`)) return proxy(request, info);
+      if (sandbox && (path === '/_sandbox' || path.startsWith('/_sandbox/'))) {
+        return new Response(null, { status: 302, headers: { location: `${sandbox.url}${path === '/_sandbox' ? '/' : path}` } });
+      }
+      if (SCRIPT_FILES.has(path)) return serveStatic(new Request(new URL(path, request.url)), { root: scriptDir });
+      if (!options.root) return new Response('Not found: this server only runs the kfunnel proxy', { status: 404 });
+      return serveStatic(request, { root: options.root, csp });
+    }),
+    options.port ?? 8080,
+    options.host ?? '127.0.0.1',
+  );
+  return {
+    ...listening,
+    url: listening.url.replace('//127.0.0.1:', '//localhost:'),
+    sandbox,
+    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded },
+    close: async () => {
+      await listening.close();
+      await sandbox?.close();
+    },
+  };
+}
