@@ -54,6 +54,12 @@ export const MESSAGES = {
 };
 
 const AFF_KEYS = ['affId', 'c1', 'c2', 'c3', 'c4', 'c5'];
+/** The address and contact limits the browser also enforces, plus those of affiliate and custom fields. */
+const LIMITS: Record<string, number> = { ...FIELD_MAX_LENGTH, affId: 10, couponCode: 50 };
+for (let n = 1; n <= 5; n++) {
+  LIMITS[`sourceValue${n}`] = 30;
+  LIMITS[`custom${n}`] = 50;
+}
 const MAX_LINES = 20;
 
 const error = (message: string | Record<string, string>): KonnektiveAnswer => ({ result: 'ERROR', message });
@@ -139,7 +145,7 @@ export function importClick(params: Params, ctx: ApiContext): KonnektiveAnswer {
 
 function checkLengths(values: Params, errors: Record<string, string>): void {
   for (const [field, value] of Object.entries(values)) {
-    const limit = FIELD_MAX_LENGTH[field];
+    const limit = LIMITS[field];
     if (limit && value.length > limit) errors[field] = `${field} must be at most ${limit} characters`;
   }
 }

@@ -29,71 +29,45 @@ export const PAGE_TYPES = [
 
 export type PageType = (typeof PAGE_TYPES)[number];
 
-/** Short names a page may use instead of Konnektive's own. */
-export const PAGE_ALIASES: Readonly<Record<string, PageType>> = {
-  presell: 'presellPage',
-  lead: 'leadPage',
-  checkout: 'checkoutPage',
-  upsell: 'upsellPage1',
-  upsell1: 'upsellPage1',
-  upsell2: 'upsellPage2',
-  upsell3: 'upsellPage3',
-  upsell4: 'upsellPage4',
-  thankyou: 'thankyouPage',
-};
-
-/** Resolves a short or Konnektive page-type name; undefined when it is neither. */
+/**
+ * Resolves a page-type name: Konnektive's own, or the short form (`checkout`, `upsell2`, and `upsell`
+ * for `upsell1`). Undefined when it is neither.
+ */
 export function toPageType(name: string): PageType | undefined {
-  if ((PAGE_TYPES as readonly string[]).includes(name)) return name as PageType;
-  return PAGE_ALIASES[name];
+  const upsell = name.match(/^upsell([1-4]?)$/);
+  const long = upsell ? `upsellPage${upsell[1] || 1}` : PAGE_TYPES.includes(name as PageType) ? name : `${name}Page`;
+  return PAGE_TYPES.find((type) => type === long);
 }
 
 /**
- * Konnektive's field-length limits (Import Order's, the strictest of lead and order, so a lead
- * that passes can always become an order). Grouped by limit to keep the browser bundle small.
+ * Konnektive's field-length limits for the address fields, billing and shipping alike (Import
+ * Order's, the strictest of lead and order, so a lead that passes can always become an order).
  */
-const LENGTH_GROUPS: ReadonlyArray<readonly [number, string]> = [
-  [2, 'country shipCountry'],
-  [6, 'state shipState'],
-  [20, 'postalCode shipPostalCode phoneNumber'],
-  [
-    30,
-    'firstName lastName companyName address1 address2 city shipFirstName shipLastName shipCompanyName ' +
-      'shipAddress1 shipAddress2 shipCity sourceValue1 sourceValue2 sourceValue3 sourceValue4 sourceValue5',
-  ],
-  [10, 'affId'],
-  [50, 'custom1 custom2 custom3 custom4 custom5 couponCode'],
-  [255, 'emailAddress'],
-];
+const ADDRESS_LIMITS: Record<string, number> = {
+  FirstName: 30,
+  LastName: 30,
+  CompanyName: 30,
+  Address1: 30,
+  Address2: 30,
+  City: 30,
+  State: 6,
+  PostalCode: 20,
+  Country: 2,
+};
 
-export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.fromEntries(
-  LENGTH_GROUPS.flatMap(([limit, names]) => names.split(' ').map((name) => [name, limit])),
-);
+const billing = (field: string) => field[0].toLowerCase() + field.slice(1);
 
-/** Customer fields a partial lead carries (never card data). */
-export const LEAD_FIELDS = [
-  'firstName',
-  'lastName',
-  'companyName',
-  'emailAddress',
-  'phoneNumber',
-  'address1',
-  'address2',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'billShipSame',
-  'shipFirstName',
-  'shipLastName',
-  'shipCompanyName',
-  'shipAddress1',
-  'shipAddress2',
-  'shipCity',
-  'shipState',
-  'shipPostalCode',
-  'shipCountry',
-] as const;
+export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.fromEntries([
+  ['emailAddress', 255],
+  ['phoneNumber', 20],
+  ...Object.entries(ADDRESS_LIMITS).flatMap(([field, limit]) => [
+    [billing(field), limit],
+    [`ship${field}`, limit],
+  ]),
+]);
+
+/** Customer fields a partial lead carries (never card data): contact, billing and shipping address. */
+export const LEAD_FIELDS: readonly string[] = ['billShipSame', ...Object.keys(FIELD_MAX_LENGTH)];
 
 /** Card fields: only sent with paySource=CREDITCARD, never stored, never logged. */
 export const CARD_FIELDS = ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode'] as const;

@@ -1,0 +1,56 @@
+import { log } from './log.js';
+import { messages } from './messages.js';
+import type { Session } from './session.js';
+
+declare const __KFUNNEL_VERSION__: string;
+
+type Queued = ((api: KfunnelApi) => void) | [string, ...unknown[]];
+
+/** window.kfunnel: small on purpose. Everything else is events. */
+export interface KfunnelApi {
+  version: string;
+  /** Konnektive page type, once detected. */
+  pageType?: string;
+  /** True once forms are bound and this page's Import Click has an answer. */
+  ready: boolean;
+  /** The message catalog: replace entries to reword or translate. */
+  messages: Record<string, string>;
+  sessionId(): string | undefined;
+  orderId(): string | undefined;
+  /** Listens to `kfunnel:<name>` on the document; a throwing listener is logged, never fatal. */
+  on(name: string, listener: (event: CustomEvent) => void): KfunnelApi;
+  /** Submits a data-kf-form form as the visitor would. Resolves true on success. */
+  submit(form: HTMLFormElement): Promise<boolean>;
+  /** Runs a queued call: a function given the API, or [method, ...args]. */
+  push(item: Queued): void;
+}
+
+export function createApi(doc: Document, session: Session, submit: KfunnelApi['submit']): KfunnelApi {
+  const api: KfunnelApi = {
+    version: typeof __KFUNNEL_VERSION__ === 'string' ? __KFUNNEL_VERSION__ : 'dev',
+    ready: false,
+    messages,
+    sessionId: () => session.get('sessionId'),
+    orderId: () => session.get('orderId'),
+    on(name, listener) {
+      doc.addEventListener(name.replace(/^(kfunnel:)?/, 'kfunnel:'), (event) => {
+        try {
+          listener(event as CustomEvent);
+        } catch (error) {
+          log.error(`a ${name} listener threw`, error);
+        }
+      });
+      return api;
+    },
+    submit,
+    push(item) {
+      try {
+        if (typeof item === 'function') item(api);
+        else (api as any)[item[0]](...item.slice(1));
+      } catch (error) {
+        log.error('a queued call failed', error);
+      }
+    },
+  };
+  return api;
+}

@@ -1,0 +1,85 @@
+import { createApi, type KfunnelApi } from './api.js';
+import { adoptHandoff, trackClick } from './click.js';
+import { readConfig } from './config.js';
+import type { Context } from './context.js';
+import { emit } from './events.js';
+import { createForms, type Forms } from './forms.js';
+import { log } from './log.js';
+import { detectPageType } from './page-type.js';
+import { createPartialLeads } from './partial-lead.js';
+import { handleReturns } from './returns.js';
+import { createSession } from './session.js';
+import { createStorage } from './storage.js';
+import { fillTexts, finishFunnel } from './thankyou.js';
+import { createTransport } from './transport.js';
+
+/** What the entry passes in; tests swap fetch, navigation and the clock. */
+export interface Environment {
+  win: Window & { kfunnel?: unknown };
+  script: Element | null;
+  fetch?: typeof fetch;
+  navigate?: (url: string) => void;
+  now?: () => Date;
+}
+
+/**
+ * Wires the modules: markup -> config -> payload -> transport -> result -> cookies, events and
+ * navigation. Starts once per page, however often the tag is pasted; never throws into the page.
+ */
+export function boot(env: Environment): KfunnelApi | undefined {
+  try {
+    const { win, script } = env;
+    const queued = win.kfunnel as any;
+    if (queued?.version) return queued;
+    const doc = win.document;
+    const config = readConfig(script, doc);
+    log.verbose = config.debug;
+    const session = createSession(config, win.location.protocol);
+    let forms: Forms | undefined;
+    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form));
+    win.kfunnel = api;
+    if (Array.isArray(queued)) for (const item of queued) api.push(item);
+    const run = () => start(env, config, session, api).then((bound) => (forms = bound), log.error);
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
+    else void run();
+    return api;
+  } catch (error) {
+    log.error(error);
+  }
+}
+
+async function start(env: Environment, config: Context['config'], session: Context['session'], api: KfunnelApi): Promise<Forms | undefined> {
+  const { win } = env;
+  const doc = win.document;
+  const pageType = (api.pageType = detectPageType(config.page, doc));
+  if (!pageType) return;
+  let clickDone!: () => void;
+  const ctx: Context = {
+    config,
+    win,
+    doc,
+    pageType,
+    session,
+    storage: createStorage(win),
+    send: createTransport(config, env.fetch),
+    navigate: env.navigate ?? ((url) => win.location.assign(url)),
+    now: env.now ?? (() => new Date()),
+    clickDone: new Promise<void>((resolve) => (clickDone = resolve)),
+  };
+  let forms!: Forms;
+  const partialLeads = createPartialLeads(ctx, (form) => forms.isBusy(form), (result) => forms.remember(result));
+  forms = createForms(ctx, partialLeads.idle);
+  forms.bind();
+  if (pageType === 'leadPage' || pageType === 'checkoutPage') {
+    for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
+  }
+  adoptHandoff(ctx);
+  const click = trackClick(ctx).finally(clickDone);
+  await handleReturns(ctx, forms);
+  fillTexts(ctx);
+  if (pageType === 'thankyouPage') await finishFunnel(ctx);
+  await click;
+  api.ready = true;
+  emit(doc, 'ready', { pageType, sessionId: session.get('sessionId') });
+  return forms;
+}

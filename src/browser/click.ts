@@ -1,0 +1,48 @@
+import type { Context } from './context.js';
+import { emit } from './events.js';
+import { log } from './log.js';
+import { replaceUrl } from './payload.js';
+
+/** A sessionId handed over in the URL (by another domain) becomes this site's session, then leaves the address bar. */
+export function adoptHandoff(ctx: Context): void {
+  const url = new URL(ctx.win.location.href);
+  const handed = url.searchParams.get('sessionId');
+  if (!handed) return;
+  ctx.session.set('sessionId', handed);
+  url.searchParams.delete('sessionId');
+  replaceUrl(ctx.win, url);
+}
+
+/**
+ * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
+ * (exactly as the browser holds it: affId and passed values keep their case), the user agent, and
+ * the referrer (the page itself when there is none, so its UTMs reach Konnektive). Every later click
+ * sends the sessionId instead.
+ */
+export function clickPayload(ctx: Context): Record<string, string> {
+  const { win, config, pageType } = ctx;
+  const sessionId = ctx.session.get('sessionId');
+  const payload: Record<string, string> = sessionId
+    ? { pageType, sessionId }
+    : { pageType, requestUri: win.location.href, userAgent: win.navigator.userAgent, httpReferer: ctx.doc.referrer || win.location.href };
+  if (config.campaignId) payload.campaignId = config.campaignId;
+  if (config.fraudPixel && pageType === 'checkoutPage') payload.fraudPixel = '1';
+  return payload;
+}
+
+/** Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. */
+export async function trackClick(ctx: Context): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const payload = clickPayload(ctx);
+    const result = await ctx.send('click', payload);
+    if (result.ok) {
+      ctx.session.set('sessionId', result.message?.sessionId);
+      emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
+      return;
+    }
+    if (result.code === 'konnektive' && payload.sessionId) ctx.session.clear('sessionId');
+    else if (!result.retryable) break;
+    else await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+  }
+  log.error('Import Click failed: this visit has no session');
+}

@@ -1,0 +1,43 @@
+/** Everything the script reads from its own tag, read once, with every default visible here. */
+export interface FunnelConfig {
+  /** data-campaign-id: sent with every call (the proxy may fill it instead). */
+  campaignId?: string;
+  /** data-endpoint: the proxy's base URL, resolved against the page (never the script's CDN origin). */
+  endpoint: string;
+  /** data-page: page type, overriding detection. */
+  page?: string;
+  /** data-debug: log each step. */
+  debug: boolean;
+  /** data-cookie-domain: share kf_sid / kf_oid across subdomains (e.g. ".example.com"). */
+  cookieDomain?: string;
+  /** data-kf-fraud-pixel (on the script tag or <body>): fraudPixel=1 on the checkout click. */
+  fraudPixel: boolean;
+}
+
+export const DEFAULTS = {
+  endpoint: '/kfunnel',
+  /** Lifetime of kf_sid / kf_oid: long enough for a visitor to come back to a checkout later. */
+  cookieDays: 30,
+  /** Browser-side wait for click, lead and confirm (the proxy gives up first, at 10 s). */
+  timeoutMs: 15_000,
+  /** Browser-side wait for order, upsale and PayPal (the proxy gives up first, at 45 s). */
+  moneyTimeoutMs: 70_000,
+  /** A partial lead is sent this long after the visitor finishes a field. */
+  partialLeadDelayMs: 800,
+};
+
+/** A flag attribute is on when present (even empty), unless it says "false" or "0". */
+const on = (value: string | null | undefined) => value != null && value !== 'false' && value !== '0';
+
+export function readConfig(script: Element | null, doc: Document): FunnelConfig {
+  const raw = (name: string) => script?.getAttribute(`data-${name}`);
+  const attr = (name: string) => raw(name) || undefined;
+  return {
+    campaignId: attr('campaign-id'),
+    endpoint: new URL(attr('endpoint') ?? DEFAULTS.endpoint, doc.baseURI).href.replace(/\/+$/, ''),
+    page: attr('page'),
+    debug: on(raw('debug')),
+    cookieDomain: attr('cookie-domain'),
+    fraudPixel: on(raw('kf-fraud-pixel')) || on(doc.body?.getAttribute('data-kf-fraud-pixel')),
+  };
+}

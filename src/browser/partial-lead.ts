@@ -1,0 +1,68 @@
+import { DEFAULTS } from './config.js';
+import { LEAD_FIELDS } from '../shared/konnektive.js';
+import { STORAGE_KEYS, type Context } from './context.js';
+import { emit } from './events.js';
+import { fingerprint, formValues, funnelIds, normalize, pick, randomKey } from './payload.js';
+import { checkValue } from './validate.js';
+
+/**
+ * Partial leads (Konnektive: "you can continually call Import Lead as the customer fills their
+ * information"): once first name, last name and a valid email or phone are present, Import Lead is
+ * sent after the visitor finishes a field (debounced), never per keystroke and never twice for the
+ * same values. Sends run one after another, so the first one's orderId is used by the next.
+ */
+export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement) => boolean, remember: (result: unknown) => void) {
+  let chain: Promise<unknown> = Promise.resolve();
+  let sending = 0;
+
+  function leadValues(form: HTMLFormElement): Record<string, string> | undefined {
+    const raw = pick(formValues(form), LEAD_FIELDS);
+    const values: Record<string, string> = {};
+    // A field that is still wrong is left out rather than sent.
+    for (const name in raw) if (!checkValue(name, raw[name], raw, ctx.now())) values[name] = raw[name];
+    const complete = values.firstName && values.lastName && (values.emailAddress || values.phoneNumber);
+    return complete ? normalize(values) : undefined;
+  }
+
+  function flush(form: HTMLFormElement, keepalive: boolean): Promise<unknown> {
+    const values = isBusy(form) ? undefined : leadValues(form);
+    const hash = values && fingerprint(values);
+    if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
+    ctx.storage.set(STORAGE_KEYS.lead, hash);
+    const send = async () => {
+      sending++;
+      try {
+        const result = await ctx.send('lead', { ...values, ...funnelIds(ctx) }, { idempotencyKey: randomKey(ctx.win), keepalive });
+        if (result.ok) {
+          remember(result.message);
+          emit(form, 'success', { action: 'lead', partial: true, result: result.message });
+        } else {
+          ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
+        }
+      } finally {
+        sending--;
+      }
+    };
+    // Leaving the page cannot wait for anything: with nothing in flight, send at once.
+    chain = keepalive && sending === 0 ? send() : chain.then(() => ctx.clickDone).then(send);
+    return chain;
+  }
+
+  function watch(form: HTMLFormElement): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const schedule = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void flush(form, false), DEFAULTS.partialLeadDelayMs);
+    };
+    const leave = () => {
+      clearTimeout(timer);
+      void flush(form, true);
+    };
+    form.addEventListener('change', schedule);
+    form.addEventListener('focusout', schedule);
+    ctx.doc.addEventListener('visibilitychange', () => ctx.doc.visibilityState === 'hidden' && leave());
+    ctx.win.addEventListener('pagehide', leave);
+  }
+
+  return { watch, idle: () => chain.catch(() => undefined) };
+}

@@ -1,0 +1,67 @@
+import type { Context } from './context.js';
+
+/** The form's fields as a native submit would send them (trimmed); repeated names are joined with commas. */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  const values: Record<string, string> = {};
+  new FormData(form).forEach((value, name) => {
+    if (typeof value === 'string') values[name] = name in values ? `${values[name]},${value.trim()}` : value.trim();
+  });
+  return values;
+}
+
+/** The only rewriting kfunnel does: card and phone numbers are sent as digits. */
+export function normalize(values: Record<string, string>): Record<string, string> {
+  const out = { ...values };
+  for (const name of ['cardNumber', 'phoneNumber']) if (out[name]) out[name] = out[name].replace(/\D/g, '');
+  return out;
+}
+
+export function pick(values: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) if (values[name]) out[name] = values[name];
+  return out;
+}
+
+/** FNV-1a: lets kfunnel recognise a payload again without keeping it (it may hold card data). */
+export function fingerprint(value: unknown): string {
+  let hash = 0x811c9dc5;
+  for (const char of JSON.stringify(value)) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return (hash >>> 0).toString(36);
+}
+
+/** 128 random bits in hex; getRandomValues works on plain http too, unlike crypto.randomUUID. */
+export const randomKey = (win: Window): string =>
+  Array.from(win.crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
+
+/** campaignId, sessionId and orderId, when known: what lead, order, upsale and PayPal calls carry. */
+export function funnelIds(ctx: Context): Record<string, string> {
+  const ids: Record<string, string | undefined> = {
+    campaignId: ctx.config.campaignId,
+    sessionId: ctx.session.get('sessionId'),
+    orderId: ctx.session.get('orderId'),
+  };
+  for (const name in ids) if (!ids[name]) delete ids[name];
+  return ids as Record<string, string>;
+}
+
+/** Query parameters that bring a visitor back from a payment detour or another domain. */
+export const RETURN_PARAMS = ['errorMsg', 'token', 'PayerID', 'paypalAccept', 'sessionId'];
+
+/** The page URL without those parameters or a fragment: salesUrl and errorRedirectsTo. */
+export function pageUrl(win: Window): string {
+  const url = new URL(win.location.href);
+  for (const name of RETURN_PARAMS) url.searchParams.delete(name);
+  url.hash = '';
+  return url.href;
+}
+
+export const resolveUrl = (doc: Document, href: string) => new URL(href, doc.baseURI).href;
+
+/** Rewrites the address bar without reloading; harmless where history is locked down. */
+export function replaceUrl(win: Window, url: URL): void {
+  try {
+    win.history.replaceState(win.history.state, '', url.href);
+  } catch {
+    // The address bar keeps the parameters; they are handled once anyway.
+  }
+}

@@ -1,0 +1,31 @@
+import Cookies from 'js-cookie';
+import { DEFAULTS, type FunnelConfig } from './config.js';
+
+/** The only two cookies kfunnel writes, and what a valid value looks like. Nothing else goes into cookies. */
+export const COOKIES = {
+  sessionId: ['kf_sid', /^[\w-]{8,64}$/],
+  orderId: ['kf_oid', /^[\w-]{1,30}$/],
+} as const;
+
+type Name = keyof typeof COOKIES;
+
+/** sessionId and orderId, carried from page to page by one js-cookie instance with fixed attributes. */
+export function createSession(config: FunnelConfig, protocol: string) {
+  const jar = Cookies.withAttributes({
+    path: '/',
+    sameSite: 'Lax',
+    secure: protocol === 'https:',
+    expires: DEFAULTS.cookieDays,
+    domain: config.cookieDomain,
+  });
+  const get = (name: Name) => {
+    const value = jar.get(COOKIES[name][0]);
+    return value && COOKIES[name][1].test(value) ? value : undefined;
+  };
+  const set = (name: Name, value: unknown) => {
+    if (typeof value === 'string' && COOKIES[name][1].test(value)) jar.set(COOKIES[name][0], value);
+  };
+  return { get, set, clear: (name: Name) => jar.remove(COOKIES[name][0]) };
+}
+
+export type Session = ReturnType<typeof createSession>;
