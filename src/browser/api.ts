@@ -4,7 +4,7 @@ import type { Session } from './session.js';
 
 declare const __KFUNNEL_VERSION__: string;
 
-type Queued = ((api: KfunnelApi) => void) | [string, ...unknown[]];
+type Queued = (api: KfunnelApi) => void;
 
 /** window.kfunnel: small on purpose. Everything else is events. */
 export interface KfunnelApi {
@@ -21,7 +21,7 @@ export interface KfunnelApi {
   on(name: string, listener: (event: CustomEvent) => void): KfunnelApi;
   /** Submits a data-kf-form form as the visitor would. Resolves true on success. */
   submit(form: HTMLFormElement): Promise<boolean>;
-  /** Runs a queued call: a function given the API, or [method, ...args]. */
+  /** Runs a function with the API now; before load, `window.kfunnel = window.kfunnel || []` queues them. */
   push(item: Queued): void;
 }
 
@@ -45,8 +45,7 @@ export function createApi(doc: Document, session: Session, submit: KfunnelApi['s
     submit,
     push(item) {
       try {
-        if (typeof item === 'function') item(api);
-        else (api as any)[item[0]](...item.slice(1));
+        item(api);
       } catch (error) {
         log.error('a queued call failed', error);
       }

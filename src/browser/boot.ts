@@ -1,5 +1,5 @@
 import { createApi, type KfunnelApi } from './api.js';
-import { adoptHandoff, trackClick } from './click.js';
+import { trackClick } from './click.js';
 import { readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
@@ -7,7 +7,7 @@ import { createForms, type Forms } from './forms.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
 import { createPartialLeads } from './partial-lead.js';
-import { handleReturns } from './returns.js';
+import { handleReturns, takeArrival } from './returns.js';
 import { createSession } from './session.js';
 import { createStorage } from './storage.js';
 import { fillTexts, finishFunnel } from './thankyou.js';
@@ -73,9 +73,9 @@ async function start(env: Environment, config: Context['config'], session: Conte
   if (pageType === 'leadPage' || pageType === 'checkoutPage') {
     for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
   }
-  adoptHandoff(ctx);
+  const arrival = takeArrival(ctx);
   const click = trackClick(ctx).finally(clickDone);
-  await handleReturns(ctx, forms);
+  await handleReturns(ctx, forms, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);
   await click;

@@ -1,17 +1,6 @@
 import type { Context } from './context.js';
 import { emit } from './events.js';
 import { log } from './log.js';
-import { replaceUrl } from './payload.js';
-
-/** A sessionId handed over in the URL (by another domain) becomes this site's session, then leaves the address bar. */
-export function adoptHandoff(ctx: Context): void {
-  const url = new URL(ctx.win.location.href);
-  const handed = url.searchParams.get('sessionId');
-  if (!handed) return;
-  ctx.session.set('sessionId', handed);
-  url.searchParams.delete('sessionId');
-  replaceUrl(ctx.win, url);
-}
 
 /**
  * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
@@ -32,7 +21,7 @@ export function clickPayload(ctx: Context): Record<string, string> {
 
 /** Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. */
 export async function trackClick(ctx: Context): Promise<void> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 0; attempt < 2; attempt++) {
     const payload = clickPayload(ctx);
     const result = await ctx.send('click', payload);
     if (result.ok) {
@@ -42,7 +31,7 @@ export async function trackClick(ctx: Context): Promise<void> {
     }
     if (result.code === 'konnektive' && payload.sessionId) ctx.session.clear('sessionId');
     else if (!result.retryable) break;
-    else await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    else await new Promise((resolve) => setTimeout(resolve, 1500));
   }
   log.error('Import Click failed: this visit has no session');
 }

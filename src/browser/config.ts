@@ -10,7 +10,7 @@ export interface FunnelConfig {
   debug: boolean;
   /** data-cookie-domain: share kf_sid / kf_oid across subdomains (e.g. ".example.com"). */
   cookieDomain?: string;
-  /** data-kf-fraud-pixel (on the script tag or <body>): fraudPixel=1 on the checkout click. */
+  /** data-kf-fraud-pixel: fraudPixel=1 on the checkout click (Kount device data collector). */
   fraudPixel: boolean;
 }
 
@@ -38,6 +38,6 @@ export function readConfig(script: Element | null, doc: Document): FunnelConfig 
     page: attr('page'),
     debug: on(raw('debug')),
     cookieDomain: attr('cookie-domain'),
-    fraudPixel: on(raw('kf-fraud-pixel')) || on(doc.body?.getAttribute('data-kf-fraud-pixel')),
+    fraudPixel: on(raw('kf-fraud-pixel')),
   };
 }

@@ -1,4 +1,4 @@
-import { CARD_FIELDS, LEAD_FIELDS, ROUTED_DECLINES, type RouteName } from '../shared/konnektive.js';
+import { CARD_FIELDS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
 import { STORAGE_KEYS, type Context } from './context.js';
 import { clearErrors, showErrors } from './errors-ui.js';
 import { emit } from './events.js';
@@ -25,9 +25,11 @@ export function explainFailure(action: Action, result: Extract<Result, { ok: fal
   if (text && typeof text === 'object') {
     return [message('summary'), Object.entries(text).map(([name, value]) => ({ name, text: String(value) }))];
   }
-  const routed = ROUTED_DECLINES[text];
-  const declined = String(text).match(/^Transaction Declined:\s*(.*?)\.?$/);
-  return [routed ? message(routed) : message(declined ? 'declined' : 'error', { reason: declined ? declined[1] : text }), [], routed];
+  // Konnektive's three card-type declines ("Transaction Declined: Prepaid Credit Cards Are Not
+  // Accepted", "...: Debit Cards...", "...: MASTERCARD is not a supported card type.") can be routed.
+  const declined = String(text).match(/^Transaction Declined:\s*((prepaid|debit|mastercard)?.*?)\.?$/i);
+  const routed = declined?.[2]?.toLowerCase();
+  return [message(routed ?? (declined ? 'declined' : 'error'), { reason: declined ? declined[1] : text }), [], routed];
 }
 
 export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknown>) {
@@ -49,18 +51,13 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
    * payload) until the attempt has a definite answer, so resending the same attempt, even after a
    * reload, reuses the key, and the proxy can never charge it twice.
    */
-  async function sendAttempt(route: RouteName, payload: Record<string, string>, fixedKey?: string): Promise<Result> {
+  async function sendAttempt(route: RouteName, payload: Record<string, string>): Promise<Result> {
     const slot = STORAGE_KEYS.attempt + route;
     const hash = fingerprint(payload);
     const open = ctx.storage.get<{ key: string; hash: string }>(slot);
-    const key = fixedKey ?? (open?.hash === hash ? open.key : randomKey(ctx.win));
+    const key = open?.hash === hash ? open.key : randomKey(ctx.win);
     ctx.storage.set(slot, { key, hash });
-    let result = await ctx.send(route, payload, { idempotencyKey: key });
-    if (!result.ok && result.code === 'network') {
-      // The request may never have left the browser; with the same key, resending once is safe.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      result = await ctx.send(route, payload, { idempotencyKey: key });
-    }
+    const result = await ctx.send(route, payload, { idempotencyKey: key });
     if (result.ok || !result.retryable) ctx.storage.remove(slot);
     return result;
   }

@@ -3,6 +3,7 @@ import { LEAD_FIELDS } from '../shared/konnektive.js';
 import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
 import { fingerprint, formValues, funnelIds, normalize, pick, randomKey } from './payload.js';
+import { log } from './log.js';
 import { checkValue } from './validate.js';
 
 /**
@@ -13,7 +14,6 @@ import { checkValue } from './validate.js';
  */
 export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement) => boolean, remember: (result: unknown) => void) {
   let chain: Promise<unknown> = Promise.resolve();
-  let sending = 0;
 
   function leadValues(form: HTMLFormElement): Record<string, string> | undefined {
     const raw = pick(formValues(form), LEAD_FIELDS);
@@ -29,23 +29,17 @@ export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement)
     const hash = values && fingerprint(values);
     if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
     ctx.storage.set(STORAGE_KEYS.lead, hash);
-    const send = async () => {
-      sending++;
-      try {
-        const result = await ctx.send('lead', { ...values, ...funnelIds(ctx) }, { idempotencyKey: randomKey(ctx.win), keepalive });
-        if (result.ok) {
-          remember(result.message);
-          emit(form, 'success', { action: 'lead', partial: true, result: result.message });
-        } else {
-          ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
-        }
-      } finally {
-        sending--;
-      }
-    };
-    // Leaving the page cannot wait for anything: with nothing in flight, send at once.
-    chain = keepalive && sending === 0 ? send() : chain.then(() => ctx.clickDone).then(send);
-    return chain;
+    // Queued behind the one before (its orderId is this one's); when nothing is in flight this runs in
+    // the same task, so a send as the page is left still leaves, kept alive.
+    return (chain = chain
+      .then(() => ctx.clickDone)
+      .then(() => ctx.send('lead', { ...values, ...funnelIds(ctx) }, { idempotencyKey: randomKey(ctx.win), keepalive }))
+      .then((result) => {
+        if (!result.ok) return ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
+        remember(result.message);
+        emit(form, 'success', { action: 'lead', partial: true, result: result.message });
+      })
+      .catch(log.error));
   }
 
   function watch(form: HTMLFormElement): void {

@@ -44,24 +44,8 @@ export function funnelIds(ctx: Context): Record<string, string> {
   return ids as Record<string, string>;
 }
 
-/** Query parameters that bring a visitor back from a payment detour or another domain. */
-export const RETURN_PARAMS = ['errorMsg', 'token', 'PayerID', 'paypalAccept', 'sessionId'];
-
-/** The page URL without those parameters or a fragment: salesUrl and errorRedirectsTo. */
-export function pageUrl(win: Window): string {
-  const url = new URL(win.location.href);
-  for (const name of RETURN_PARAMS) url.searchParams.delete(name);
-  url.hash = '';
-  return url.href;
-}
+/** The page URL without its fragment: salesUrl and errorRedirectsTo (return parameters are already gone). */
+export const pageUrl = (win: Window) => win.location.href.split('#')[0];
 
 export const resolveUrl = (doc: Document, href: string) => new URL(href, doc.baseURI).href;
 
-/** Rewrites the address bar without reloading; harmless where history is locked down. */
-export function replaceUrl(win: Window, url: URL): void {
-  try {
-    win.history.replaceState(win.history.state, '', url.href);
-  } catch {
-    // The address bar keeps the parameters; they are handled once anyway.
-  }
-}

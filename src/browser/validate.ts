@@ -64,7 +64,7 @@ export function checkValue(name: string, value: string, values: Record<string, s
 type Control = HTMLInputElement;
 
 function isMissing(control: Control, form: HTMLFormElement): boolean {
-  if (control.type === 'radio') return !form.querySelector(`[name="${CSS.escape(control.name)}"]:checked`);
+  if (control.type === 'radio') return ![...(form.elements as unknown as Iterable<Control>)].some((el) => el.name === control.name && el.checked);
   return control.type === 'checkbox' ? !control.checked : !control.value.trim();
 }
 

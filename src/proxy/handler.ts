@@ -8,7 +8,7 @@ import { readFields } from './params.js';
 import { applyPolicy, ROUTE_POLICY } from './policy.js';
 import { RateLimiter } from './rate-limit.js';
 import { Refusal } from './refusals.js';
-import { returnLocation, returnUrls, ReturnSigner } from './return-leg.js';
+import { finishedOrder, returnLocation, returnUrls, ReturnSigner } from './return-leg.js';
 import { forward, settleLostAnswer } from './upstream.js';
 
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
@@ -280,6 +280,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       } else {
         for (const [name, value] of new URLSearchParams(text)) params[name] = value;
       }
+    }
+    const order = kind === 's' ? finishedOrder(params.orderData) : undefined;
+    if (order) {
+      // Recorded like a direct success, so a resubmitted checkout for this order is answered, not charged.
+      const body = JSON.stringify({ result: 'SUCCESS', message: order });
+      await store.put(`order-complete:${order.orderId}`, { state: 'done', fingerprint: '', startedAt: Date.now(), status: 200, body, sessionId: order.sessionId }, config.idempotencyTtlMs);
     }
     entry.status = 303;
     entry.result = kind === 's' ? 'return-success' : 'return-error';

@@ -63,22 +63,15 @@ export async function returnUrls(signer: ReturnSigner, routeBase: string, next: 
   return { redirectsTo: `${routeBase}/return/s/${token}`, errorRedirectsTo: `${routeBase}/return/e/${token}` };
 }
 
-/** What the next page may show of the finished order (kfunnel puts it in the URL fragment). */
-export function orderSummary(orderData: string | undefined): string | undefined {
-  if (!orderData) return undefined;
+/** The finished order in Konnektive's success POST (`orderData`), when it is one. */
+export function finishedOrder(orderData: string | undefined): { orderId: string; sessionId?: string } | undefined {
   try {
-    const order = JSON.parse(orderData);
-    if (!order || typeof order !== 'object' || !/^[A-Za-z0-9-]{1,30}$/.test(String(order.orderId))) return undefined;
-    const summary = {
-      orderId: String(order.orderId),
-      orderStatus: String(order.orderStatus ?? ''),
-      totalAmount: Number(order.totalAmount) || 0,
-      currencySymbol: String(order.currencySymbol ?? '').slice(0, 4),
-    };
-    return base64url(encoder.encode(JSON.stringify(summary)));
+    const order = JSON.parse(orderData ?? '');
+    if (order?.orderStatus === 'COMPLETE' && /^[\w-]{1,30}$/.test(order.orderId)) return order;
   } catch {
-    return undefined;
+    // not an order
   }
+  return undefined;
 }
 
 /** Where the visitor goes from the return leg. */
@@ -91,12 +84,7 @@ export function returnLocation(kind: 's' | 'e', target: ReturnTarget, params: Re
     back.searchParams.set('PayerID', params.PayerID.slice(0, 100));
     return back.href;
   }
-  if (kind === 's') {
-    const next = new URL(target.next);
-    const summary = orderSummary(params.orderData);
-    next.hash = summary ? `kf-order=${summary}` : '';
-    return next.href;
-  }
+  if (kind === 's') return target.next;
   const back = new URL(target.back);
   back.searchParams.set('errorMsg', (params.errorMsg || 'The payment could not be completed.').slice(0, 300));
   return back.href;

@@ -307,13 +307,14 @@ function applyTotals(order: Order, campaign: Campaign, salesTaxOverride?: number
   // A checkout coupon discounts what was bought at checkout, not the upsales added afterwards.
   const couponBase = order.items.reduce((sum, item) => sum + (item.isUpsale ? 0 : item.price), 0);
   const coupon = campaign.coupons.find((c) => c.code.toUpperCase() === order.couponCode?.toUpperCase());
-  const discount = coupon ? Math.min(couponBase, (coupon.percent ?? 0) * couponBase + (coupon.amount ?? 0)) : 0;
-  const taxed = salesTaxOverride ?? (basePrice - discount) * campaign.salesTaxRate;
+  // Each part is rounded to cents before the total, so the parts always add up to it.
+  const discount = cents(coupon ? Math.min(couponBase, (coupon.percent ?? 0) * couponBase + (coupon.amount ?? 0)) : 0);
+  const salesTax = cents(salesTaxOverride ?? (basePrice - discount) * campaign.salesTaxRate);
   order.basePrice = basePrice;
   order.baseShipping = baseShipping;
-  order.totalDiscount = cents(discount);
-  order.salesTax = cents(taxed);
-  order.totalAmount = cents(basePrice - discount + baseShipping + taxed);
+  order.totalDiscount = discount;
+  order.salesTax = salesTax;
+  order.totalAmount = cents(basePrice - discount + baseShipping + salesTax);
 }
 
 // ---------------------------------------------------------------- payment

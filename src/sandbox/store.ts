@@ -143,7 +143,7 @@ export class SandboxStore {
 }
 
 /** The order as Konnektive's API would show it: no sandbox bookkeeping. */
-export function publicOrder(order: Order): Record<string, unknown> {
+export function publicOrder(order: Order): Record<string, any> {
   const { customer, transactions, confirmations, completedAt, cardOutcome, items, ...rest } = order;
   return {
     ...rest,
@@ -159,7 +159,7 @@ export function snapshot(store: SandboxStore) {
   const newestFirst = <T>(values: Iterable<T>) => [...values].reverse();
   return {
     sessions: newestFirst(store.sessions.values()),
-    orders: newestFirst(store.orders.values()).map((order) => ({
+    orders: newestFirst(store.orders.values()).map((order): Record<string, any> => ({
       ...publicOrder(order),
       transactions: order.transactions,
       confirmations: order.confirmations,

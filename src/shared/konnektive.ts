@@ -72,13 +72,6 @@ export const LEAD_FIELDS: readonly string[] = ['billShipSame', ...Object.keys(FI
 /** Card fields: only sent with paySource=CREDITCARD, never stored, never logged. */
 export const CARD_FIELDS = ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode'] as const;
 
-/** The decline texts Konnektive returns verbatim, and the reason kfunnel routes them under. */
-export const ROUTED_DECLINES: Readonly<Record<string, 'prepaid' | 'debit' | 'mastercard'>> = {
-  'Transaction Declined: Prepaid Credit Cards Are Not Accepted': 'prepaid',
-  'Transaction Declined: Debit Cards Are Not Accepted': 'debit',
-  'Transaction Declined: MASTERCARD is not a supported card type.': 'mastercard',
-};
-
 /** Konnektive's response envelope. */
 export interface KonnektiveAnswer {
   result: 'SUCCESS' | 'ERROR' | 'MERC_REDIRECT' | string;
