@@ -1,6 +1,6 @@
 import { createApi, type KfunnelApi } from './api.js';
 import { trackClick } from './click.js';
-import { readConfig } from './config.js';
+import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
 import { createForms, type Forms } from './forms.js';
@@ -20,6 +20,7 @@ export interface Environment {
   fetch?: typeof fetch;
   navigate?: (url: string) => void;
   now?: () => Date;
+  partialLeadDelayMs?: number;
 }
 
 /**
@@ -65,6 +66,7 @@ async function start(env: Environment, config: Context['config'], session: Conte
     navigate: env.navigate ?? ((url) => win.location.assign(url)),
     now: env.now ?? (() => new Date()),
     clickDone: new Promise<void>((resolve) => (clickDone = resolve)),
+    partialLeadDelayMs: env.partialLeadDelayMs ?? DEFAULTS.partialLeadDelayMs,
   };
   let forms!: Forms;
   const partialLeads = createPartialLeads(ctx, (form) => forms.isBusy(form), (result) => forms.remember(result));

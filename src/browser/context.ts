@@ -17,6 +17,8 @@ export interface Context {
   now: () => Date;
   /** Settles when this page's Import Click has an answer (so later calls carry its sessionId). */
   clickDone: Promise<void>;
+  /** DEFAULTS.partialLeadDelayMs, shorter in tests. */
+  partialLeadDelayMs: number;
 }
 
 /** sessionStorage keys. Card data is never stored: attempts keep only a hash of their payload. */

@@ -1,4 +1,3 @@
-import { DEFAULTS } from './config.js';
 import { LEAD_FIELDS } from '../shared/konnektive.js';
 import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
@@ -15,17 +14,18 @@ import { checkValue } from './validate.js';
 export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement) => boolean, remember: (result: unknown) => void) {
   let chain: Promise<unknown> = Promise.resolve();
 
-  function leadValues(form: HTMLFormElement): Record<string, string> | undefined {
+  function leadValues(form: HTMLFormElement, leaving: boolean): Record<string, string> | undefined {
     const raw = pick(formValues(form), LEAD_FIELDS);
+    // The field being typed in is not finished (unless the visitor is leaving); one still wrong is left out.
+    const typing = !leaving && (ctx.doc.activeElement as HTMLInputElement | null)?.name;
     const values: Record<string, string> = {};
-    // A field that is still wrong is left out rather than sent.
-    for (const name in raw) if (!checkValue(name, raw[name], raw, ctx.now())) values[name] = raw[name];
+    for (const name in raw) if (name !== typing && !checkValue(name, raw[name], raw, ctx.now())) values[name] = raw[name];
     const complete = values.firstName && values.lastName && (values.emailAddress || values.phoneNumber);
     return complete ? normalize(values) : undefined;
   }
 
   function flush(form: HTMLFormElement, keepalive: boolean): Promise<unknown> {
-    const values = isBusy(form) ? undefined : leadValues(form);
+    const values = isBusy(form) ? undefined : leadValues(form, keepalive);
     const hash = values && fingerprint(values);
     if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
     ctx.storage.set(STORAGE_KEYS.lead, hash);
@@ -46,7 +46,7 @@ export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement)
     let timer: ReturnType<typeof setTimeout> | undefined;
     const schedule = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => void flush(form, false), DEFAULTS.partialLeadDelayMs);
+      timer = setTimeout(() => void flush(form, false), ctx.partialLeadDelayMs);
     };
     const leave = () => {
       clearTimeout(timer);

@@ -1,10 +1,14 @@
 import type { Context } from './context.js';
 
-/** The form's fields as a native submit would send them (trimmed); repeated names are joined with commas. */
+/**
+ * The form's fields as a native submit would send them, trimmed; repeated names are joined with
+ * commas. An empty field sends nothing, so it cannot blank what an earlier page already saved.
+ */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   const values: Record<string, string> = {};
-  new FormData(form).forEach((value, name) => {
-    if (typeof value === 'string') values[name] = name in values ? `${values[name]},${value.trim()}` : value.trim();
+  new FormData(form).forEach((raw, name) => {
+    const value = typeof raw === 'string' && raw.trim();
+    if (value) values[name] = name in values ? `${values[name]},${value}` : value;
   });
   return values;
 }

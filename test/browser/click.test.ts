@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openPage, SCRIPT } from '../helpers/page.js';
+
+const SID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+/** Every page type, as a page would declare it (or imply it by its forms). */
+const PAGES: Array<[pageType: string, html: string]> = [
+  ['presellPage', '<p>Story</p><a href="/lead.html">Next</a>'],
+  ['leadPage', '<form data-kf-form="lead"></form>'],
+  ['checkoutPage', '<form data-kf-form="order"></form>'],
+  ['upsellPage1', '<form data-kf-form="upsale"></form>'],
+  ['upsellPage2', '<body data-kf-page="upsell2"><form data-kf-form="upsale"></form></body>'],
+  ['upsellPage3', '<body data-kf-page="upsell3"></body>'],
+  ['upsellPage4', '<body data-kf-page="upsellPage4"></body>'],
+  ['thankyouPage', '<body data-kf-page="thankyou"></body>'],
+];
+
+describe('Import Click payload on every page type', () => {
+  for (const [pageType, html] of PAGES) {
+    test(`${pageType}, first click of a visit: requestUri, userAgent, httpReferer`, async () => {
+      const url = 'https://shop.test/page.html?affId=AbC1&c1=FaceBook';
+      const page = await openPage(`${SCRIPT}${html}`, { url, referrer: 'https://www.facebook.com/' });
+      assert.deepEqual(page.to('click').map((c) => c.body), [
+        { pageType, requestUri: url, userAgent: page.win.navigator.userAgent, httpReferer: 'https://www.facebook.com/', campaignId: '3' },
+      ]);
+      assert.equal(page.cookie('kf_sid'), 'c'.repeat(32), 'the returned sessionId is kept');
+      page.close();
+    });
+    test(`${pageType}, later click: sessionId instead of requestUri`, async () => {
+      const page = await openPage(`${SCRIPT}${html}`, { cookies: { kf_sid: SID } });
+      assert.deepEqual(page.to('click').map((c) => c.body), [{ pageType, sessionId: SID, campaignId: '3' }]);
+      page.close();
+    });
+  }
+});
+
+describe('requestUri is the page URL exactly as the browser holds it', () => {
+  const urls: Array<[string, string, Record<string, string>]> = [
+    ['an encoded & inside a value', 'https://shop.test/?affId=AbC&c1=x%26y', { affId: 'AbC', c1: 'x&y' }],
+    ['a + (space in a query)', 'https://shop.test/?c1=Fb+Ads', { c1: 'Fb Ads' }],
+    ['an encoded %', 'https://shop.test/?c2=50%25off', { c2: '50%off' }],
+    ['a typed space', 'https://shop.test/?c3=a b', { c3: 'a b' }],
+    ['unicode', 'https://shop.test/?c4=café&c5=日本', { c4: 'café', c5: '日本' }],
+    ['mixed case values and names', 'https://shop.test/?AffId=no&affId=MiXeD&utm_Source=FaceBook', { affId: 'MiXeD', utm_Source: 'FaceBook' }],
+    ['a fragment', 'https://shop.test/p?affId=A1#offer', { affId: 'A1' }],
+  ];
+  for (const [name, url, values] of urls) {
+    test(`${name}: one encoding end to end, values and case intact`, async () => {
+      const page = await openPage(`${SCRIPT}<p></p>`, { url });
+      const { requestUri } = page.to('click')[0].body;
+      assert.equal(requestUri, page.win.location.href);
+      // The proxy form-encodes it once; Konnektive decodes once and parses its query.
+      const received = new URLSearchParams(new URLSearchParams({ requestUri }).toString()).get('requestUri') as string;
+      assert.equal(received, requestUri);
+      const query = new URL(received).searchParams;
+      for (const [key, value] of Object.entries(values)) assert.equal(query.get(key), value, key);
+      page.close();
+    });
+  }
+});
+
+describe('Import Click details', () => {
+  test('httpReferer is the page itself when there is no referrer, so its UTMs reach Konnektive', async () => {
+    const url = 'https://shop.test/?utm_source=fb&utm_campaign=Spring';
+    const page = await openPage(`${SCRIPT}<p></p>`, { url, referrer: '' });
+    assert.equal(page.to('click')[0].body.httpReferer, url);
+    page.close();
+  });
+
+  test('fraudPixel=1 only on the checkout, only when data-kf-fraud-pixel is set', async () => {
+    const tag = SCRIPT.replace('data-campaign-id', 'data-kf-fraud-pixel data-campaign-id');
+    const checkout = await openPage(`${tag}<form data-kf-form="order"></form>`);
+    assert.equal(checkout.to('click')[0].body.fraudPixel, '1');
+    const lead = await openPage(`${tag}<form data-kf-form="lead"></form>`);
+    assert.equal(lead.to('click')[0].body.fraudPixel, undefined);
+    const plain = await openPage(`${SCRIPT}<form data-kf-form="order"></form>`);
+    assert.equal(plain.to('click')[0].body.fraudPixel, undefined);
+  });
+
+  test('a sessionId handed over in the URL is adopted and removed from the address bar', async () => {
+    const page = await openPage(`${SCRIPT}<p></p>`, { url: `https://checkout.shop.test/checkout.html?affId=A1&sessionId=${SID}#x` });
+    assert.deepEqual(page.to('click')[0].body, { pageType: 'presellPage', sessionId: SID, campaignId: '3' });
+    assert.equal(page.cookie('kf_sid'), SID);
+    assert.equal(page.win.location.href, 'https://checkout.shop.test/checkout.html?affId=A1#x');
+    page.close();
+  });
+
+  test('a lost click is sent again; the session event follows', async () => {
+    let first = true;
+    const page = await openPage(`${SCRIPT}<p></p>`, {
+      answers: { click: () => (first ? ((first = false), 'network') : { result: 'SUCCESS', message: { sessionId: 'd'.repeat(32) } }) },
+    });
+    assert.equal(page.to('click').length, 2);
+    assert.equal(page.cookie('kf_sid'), 'd'.repeat(32));
+    assert.equal(page.events.find((e) => e.type === 'session')?.detail.sessionId, 'd'.repeat(32));
+    page.close();
+  });
+
+  test('a session Konnektive refuses is replaced by a new one', async () => {
+    const page = await openPage(`${SCRIPT}<p></p>`, {
+      cookies: { kf_sid: SID },
+      answers: { click: (body) => (body.sessionId ? { result: 'ERROR', message: 'Invalid sessionId' } : { result: 'SUCCESS', message: { sessionId: 'e'.repeat(32) } }) },
+    });
+    assert.deepEqual(page.to('click').map((c) => Boolean(c.body.sessionId)), [true, false]);
+    assert.equal(page.cookie('kf_sid'), 'e'.repeat(32));
+    page.close();
+  });
+});

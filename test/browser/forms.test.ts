@@ -1,0 +1,436 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { messages } from '../../src/browser/messages.js';
+import { CHECKOUT_FIELDS, GOOD_ORDER, openPage, SCRIPT, waitFor, type Answers } from '../helpers/page.js';
+
+const SID = 'c'.repeat(32);
+const CHECKOUT = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html" data-kf-prepaid-next="/prepaid-offer.html">${CHECKOUT_FIELDS}
+  <button type="submit" data-kf-paypal>PayPal</button></form>`;
+
+async function checkout(answers: Answers = {}, options: Parameters<typeof openPage>[1] = {}) {
+  const page = await openPage(CHECKOUT, { url: 'https://shop.test/checkout.html?affId=A1', answers, ...options });
+  return page;
+}
+
+describe('lead form', () => {
+  test('Import Lead with the form fields and the session; orderId kept; on to data-kf-next', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="lead" data-kf-next="/checkout.html">
+      <input name="firstName" required><input name="lastName" required><input name="emailAddress" required>
+      <input name="phoneNumber"><input type="checkbox" name="custom1" value="yes"><button>Go</button></form>`);
+    page.fill({ firstName: ' Ada ', lastName: 'Lovelace', emailAddress: 'ada@example.com', phoneNumber: '(512) 555-0100' });
+    (page.doc.querySelector('[name=custom1]') as any).checked = true;
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    const submitted = page.to('lead').at(-1)!;
+    assert.deepEqual(submitted.body, { firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@example.com', phoneNumber: '5125550100', custom1: 'yes', campaignId: '3', sessionId: SID });
+    assert.equal(page.cookie('kf_oid'), 'LEAD000001');
+    assert.deepEqual(page.navigations, ['https://shop.test/checkout.html']);
+    assert.equal(page.events.find((e) => e.type === 'success')?.detail.action, 'lead');
+    page.close();
+  });
+});
+
+describe('order form', () => {
+  test('without a lead: Import Lead first (never lose it), then Import Order with that orderId', async () => {
+    const page = await checkout();
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual(page.calls.map((c) => c.route).filter((r) => r !== 'click'), ['lead', 'order']);
+    const lead = page.to('lead')[0].body;
+    assert.equal(lead.cardNumber, undefined, 'no card data in the lead');
+    const order = page.to('order')[0];
+    assert.deepEqual(order.body, {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      emailAddress: 'ada@example.com',
+      address1: '1 Analytical Way',
+      city: 'Austin',
+      state: 'TX',
+      postalCode: '78701',
+      country: 'US',
+      product1_id: '2',
+      product1_qty: '1',
+      cardNumber: '4111111111111111',
+      cardMonth: '12',
+      cardYear: '2030',
+      cardSecurityCode: '123',
+      campaignId: '3',
+      sessionId: SID,
+      orderId: 'LEAD000001',
+      errorRedirectsTo: 'https://shop.test/checkout.html?affId=A1',
+      redirectsTo: 'https://shop.test/upsell1.html',
+      salesUrl: 'https://shop.test/checkout.html?affId=A1',
+    });
+    assert.match(order.key as string, /^[0-9a-f]{32}$/);
+    assert.deepEqual(page.navigations, ['https://shop.test/upsell1.html']);
+    assert.equal(page.stored('kf_last').totalAmount, 89.9);
+    assert.deepEqual(page.doc.cookie.split('; ').map((c) => c.split('=')[0]).sort(), ['kf_oid', 'kf_sid'], 'nothing else in cookies');
+    page.close();
+  });
+
+  test('with a lead already made, the order carries its orderId and makes no second lead', async () => {
+    const page = await checkout({}, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.to('lead').length, 0);
+    assert.equal(page.to('order')[0].body.orderId, 'ABCDE12345');
+    page.close();
+  });
+
+  test('invalid input: no call; errors on the fields, announced, first bad field focused', async () => {
+    const page = await checkout();
+    page.fill({ ...GOOD_ORDER, firstName: '', emailAddress: 'nope', cardNumber: '4111111111111112' });
+    page.submit();
+    await page.settle();
+    assert.deepEqual(page.calls.map((c) => c.route), ['click']);
+    const first = page.doc.querySelector('[name=firstName]') as any;
+    assert.equal(first.getAttribute('aria-invalid'), 'true');
+    const note = page.doc.getElementById(first.getAttribute('aria-describedby'));
+    assert.equal(note?.textContent, messages.required);
+    assert.equal(page.doc.getElementById(page.doc.querySelector('[name=emailAddress]')!.getAttribute('aria-describedby') as string)?.textContent, messages.email);
+    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
+    const region = page.doc.querySelector('[data-kf-errors]')!;
+    assert.equal(region.getAttribute('role'), 'alert');
+    assert.equal(region.getAttribute('aria-live'), 'assertive');
+    assert.equal(region.textContent, messages.summary);
+    assert.equal(page.doc.activeElement, first);
+    const error = page.events.find((e) => e.type === 'error')!;
+    assert.equal(error.detail.code, 'invalid');
+    assert.deepEqual(error.detail.fields.map((f: any) => f.name), ['firstName', 'emailAddress', 'cardNumber']);
+    assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+    page.close();
+  });
+
+  test('fixing the errors clears them and submits', async () => {
+    const page = await checkout();
+    page.fill({ ...GOOD_ORDER, emailAddress: 'nope' });
+    page.submit();
+    await page.settle();
+    page.fill({ emailAddress: 'ada@example.com' });
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    assert.equal(page.doc.querySelectorAll('.kf-field-error').length, 0);
+    page.close();
+  });
+});
+
+describe("Konnektive's answers, shown or routed", () => {
+  const rows: Array<[name: string, message: unknown, expectSummary: RegExp, fields: string[], routed?: boolean]> = [
+    ['a decline', 'Transaction Declined: Insufficient Funds', /^Payment declined: Insufficient Funds\. Please try another card\.$/, []],
+    ['an object keyed by field', { emailAddress: 'emailAddress is not a valid email address', cardYear: 'expired' }, new RegExp(messages.summary), ['emailAddress', 'cardYear']],
+    ['an object naming a field the form lacks', { shipAddress1: 'shipAddress1 is required' }, /shipAddress1 is required/, []],
+    ['any other text', 'Order ABC has already been completed', /Order ABC has already been completed/, []],
+    ['prepaid', 'Transaction Declined: Prepaid Credit Cards Are Not Accepted', /./, [], true],
+    ['debit', 'Transaction Declined: Debit Cards Are Not Accepted', /./, [], true],
+    ['mastercard', 'Transaction Declined: MASTERCARD is not a supported card type.', /./, [], true],
+  ];
+  for (const [name, message, summary, fields, routed] of rows) {
+    test(`${name}${routed ? ' -> data-kf-prepaid-next with the sessionId' : ': shown in the form, data kept, ready to retry'}`, async () => {
+      const page = await checkout({ order: () => ({ result: 'ERROR', message }) });
+      page.fill(GOOD_ORDER);
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'));
+      if (routed) {
+        assert.deepEqual(page.navigations, [`https://shop.test/prepaid-offer.html?sessionId=${SID}`]);
+        assert.match(page.events.find((e) => e.type === 'error')!.detail.code, /^(prepaid|debit|mastercard)$/);
+      } else {
+        assert.deepEqual(page.navigations, []);
+        assert.match(page.doc.querySelector('[data-kf-errors]')!.textContent as string, summary);
+        assert.deepEqual([...page.doc.querySelectorAll('[aria-invalid=true]')].map((el: any) => el.name), fields);
+        assert.equal((page.doc.querySelector('[name=cardNumber]') as any).value, GOOD_ORDER.cardNumber, 'form data kept');
+        assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null, 'unlocked for a retry');
+      }
+      page.close();
+    });
+  }
+
+  test('a routed decline without data-kf-prepaid-next is explained instead', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="order">${CHECKOUT_FIELDS}</form>`, {
+      answers: { order: () => ({ result: 'ERROR', message: 'Transaction Declined: Prepaid Credit Cards Are Not Accepted' }) },
+    });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, messages.prepaid);
+    assert.equal(page.events.find((e) => e.type === 'error')!.detail.code, 'prepaid');
+    page.close();
+  });
+
+  const failures: Array<[name: string, answer: Answers[string], text: string]> = [
+    ['the proxy cannot reach Konnektive (502)', () => ({ status: 502, body: { result: 'ERROR', message: 'x', code: 'upstream_unreachable' } }), messages.unknownOutcome],
+    ['Konnektive is slow (504)', () => ({ status: 504, body: { result: 'ERROR', message: 'x', code: 'upstream_timeout' } }), messages.unknownOutcome],
+    ['the connection fails twice', () => 'network', messages.unknownOutcome],
+    ['a refusal (403)', () => ({ status: 403, body: { result: 'ERROR', message: 'no', code: 'price_override' } }), 'Sorry, something went wrong (price_override).'],
+  ];
+  for (const [name, answer, text] of failures) {
+    test(`order when ${name}: "${text}", data kept`, async () => {
+      const page = await checkout({ order: answer }, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+      page.fill(GOOD_ORDER);
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'), 3000);
+      assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, text);
+      assert.equal((page.doc.querySelector('[name=firstName]') as any).value, 'Ada');
+      page.close();
+    });
+  }
+
+  test('a lead that cannot be sent says so and sends no order', async () => {
+    const page = await checkout({ lead: () => ({ status: 502, body: { result: 'ERROR', message: 'x', code: 'upstream_unreachable' } }) });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, messages.network);
+    assert.equal(page.to('order').length, 0);
+    page.close();
+  });
+});
+
+describe('MERC_REDIRECT', () => {
+  test('message.url: the redirect event, then the browser goes there; the form stays locked', async () => {
+    const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://bank.test/3ds?x=1' } }) });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual(page.navigations, ['https://bank.test/3ds?x=1']);
+    assert.equal(page.events.find((e) => e.type === 'redirect')!.detail.url, 'https://bank.test/3ds?x=1');
+    assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), 'true');
+    page.close();
+  });
+
+  test('message.script: inserted as a script element (no eval)', async () => {
+    const script = "window.threeDs = 'started'";
+    const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { script } }) });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'redirect'));
+    const inserted = [...page.doc.querySelectorAll('script')].at(-1) as any;
+    assert.equal(inserted.textContent, script);
+    assert.deepEqual(page.navigations, []);
+    page.close();
+  });
+
+  test('neither url nor script: an error, the form unlocked', async () => {
+    const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: {} }) });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+    page.close();
+  });
+});
+
+describe('never twice', () => {
+  test('double click and Enter-mashing: one order call, the form locked while it runs', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const page = await checkout({ order: async (body) => (await gate, { result: 'SUCCESS', message: { orderId: body.orderId, orderStatus: 'COMPLETE' } }) });
+    page.fill(GOOD_ORDER);
+    for (let i = 0; i < 6; i++) page.submit();
+    await waitFor(() => page.to('order').length === 1);
+    const form = page.doc.querySelector('form')!;
+    assert.equal(form.getAttribute('aria-busy'), 'true');
+    assert.ok([...form.querySelectorAll('button')].every((b: any) => b.disabled));
+    page.submit();
+    release();
+    await waitFor(() => page.navigations.length > 0);
+    await page.settle();
+    assert.equal(page.to('order').length, 1);
+    assert.equal(page.to('lead').length, 1);
+    page.close();
+  });
+
+  test('the same attempt resent after an unknown outcome reuses its Idempotency-Key', async () => {
+    let n = 0;
+    const page = await checkout({ order: () => (++n === 1 ? { status: 504, body: { result: 'ERROR', message: 't', code: 'upstream_timeout' } } : { result: 'SUCCESS', message: { orderStatus: 'COMPLETE' } }) }, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    const [first, second] = page.to('order');
+    assert.equal(second.key, first.key);
+    page.close();
+  });
+
+  test('...and after a reload of the page (the key survives in sessionStorage, beside a hash, never the card)', async () => {
+    const page = await checkout({ order: () => ({ status: 504, body: { result: 'ERROR', message: 't', code: 'upstream_timeout' } }) }, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    const key = page.to('order')[0].key;
+    const stored = page.win.sessionStorage.getItem('kf_attempt_order') as string;
+    assert.ok(stored.includes(key as string));
+    assert.ok(!stored.includes('4111'), 'no card data in storage');
+    const reloaded = await checkout({}, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' }, storage: { kf_attempt_order: JSON.parse(stored) } });
+    reloaded.fill(GOOD_ORDER);
+    reloaded.submit();
+    await waitFor(() => reloaded.navigations.length > 0);
+    assert.equal(reloaded.to('order')[0].key, key);
+    page.close();
+    reloaded.close();
+  });
+
+  test('a new attempt after a definite answer (a decline) gets a new key; so does changed data', async () => {
+    const page = await checkout({ order: () => ({ result: 'ERROR', message: 'Transaction Declined: Do Not Honor' }) }, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.to('order').length === 1 && page.events.some((e) => e.type === 'error'));
+    page.submit();
+    await waitFor(() => page.to('order').length === 2);
+    await page.settle();
+    page.fill({ cardNumber: '5555555555554444' });
+    page.submit();
+    await waitFor(() => page.to('order').length === 3);
+    const keys = page.to('order').map((c) => c.key);
+    assert.equal(new Set(keys).size, 3);
+    page.close();
+  });
+});
+
+describe('events and the payload', () => {
+  test('kfunnel:before-submit can edit the payload', async () => {
+    const page = await checkout();
+    page.doc.addEventListener('kfunnel:before-submit', (event: any) => (event.detail.payload.custom2 = 'from-listener'));
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.to('order')[0].body.custom2, 'from-listener');
+    page.close();
+  });
+
+  test('kfunnel:before-submit can cancel: no call, the form unlocked', async () => {
+    const page = await checkout();
+    page.doc.addEventListener('kfunnel:before-submit', (event: any) => event.preventDefault());
+    page.fill(GOOD_ORDER);
+    await page.settle(); // the partial lead made while filling the fields goes first
+    const before = page.calls.length;
+    page.submit();
+    await page.settle();
+    assert.equal(page.calls.length, before, 'the cancelled submit made no call');
+    assert.equal(page.to('order').length, 0);
+    assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+    page.close();
+  });
+
+  test('without data-kf-next the page stays, fires success and unlocks', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="lead"><input name="firstName" value="A"><input name="lastName" value="B"><input name="emailAddress" value="a@b.co"><button>Go</button></form>`);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'success' && !e.detail.partial));
+    assert.deepEqual(page.navigations, []);
+    assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+    page.close();
+  });
+
+  test('a page restored from the back-forward cache unlocks a locked form', async () => {
+    const page = await checkout({ order: () => 'hang' });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.to('order').length === 1);
+    const form = page.doc.querySelector('form')!;
+    assert.equal(form.getAttribute('aria-busy'), 'true');
+    const event = new page.win.Event('pageshow');
+    Object.defineProperty(event, 'persisted', { value: true });
+    page.win.dispatchEvent(event);
+    assert.equal(form.getAttribute('aria-busy'), null);
+    assert.ok([...form.querySelectorAll('button')].every((b: any) => !b.disabled));
+    page.close();
+  });
+
+  test('a form with an unknown data-kf-form is reported and left alone', async () => {
+    const errors: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      const page = await openPage(`${SCRIPT}<form data-kf-form="orders"><button>Go</button></form>`);
+      page.submit();
+      await page.settle();
+      assert.deepEqual(page.calls.map((c) => c.route), ['click']);
+      assert.ok(errors.some((args) => args[0] === '[kfunnel]' && /lead, order or upsale/.test(String(args[1]))));
+      page.close();
+    } finally {
+      console.error = original;
+    }
+  });
+});
+
+describe('PayPal', () => {
+  test('the data-kf-paypal submit button sends paySource=PAYPAL, without card fields or their checks', async () => {
+    const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://paypal.test/checkoutnow?token=EC-1' } }) });
+    const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...rest } = GOOD_ORDER;
+    page.fill(rest);
+    page.submit(undefined, page.doc.querySelector('[data-kf-paypal]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.equal(body.paySource, 'PAYPAL');
+    for (const field of ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode']) assert.equal(body[field], undefined);
+    assert.equal(body.salesUrl, 'https://shop.test/checkout.html?affId=A1');
+    assert.deepEqual(page.navigations, ['https://paypal.test/checkoutnow?token=EC-1']);
+    page.close();
+  });
+
+  test('a PayPal control that is not a submit button submits the order form too', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="order">${CHECKOUT_FIELDS}</form><a data-kf-paypal role="button">PayPal</a>`, {
+      answers: { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://paypal.test/x' } }) },
+    });
+    const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...rest } = GOOD_ORDER;
+    page.fill(rest);
+    (page.doc.querySelector('[data-kf-paypal]') as any).click();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.to('order')[0].body.paySource, 'PAYPAL');
+    page.close();
+  });
+});
+
+describe('upsale form', () => {
+  const UPSELL = `${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html">
+    <label><input type="radio" name="productId" value="10" checked> One</label>
+    <label><input type="radio" name="productId" value="11"> Two</label>
+    <input type="hidden" name="replaceProductId" value="2">
+    <button>Yes</button>
+    <a href="/upsell2.html" data-kf-decline>No thanks</a>
+    <button type="button" data-kf-decline>No, skip</button></form>`;
+
+  test('one click: the chosen offer, replaceProductId, orderId and sessionId, with return links', async () => {
+    const page = await openPage(UPSELL, { url: 'https://shop.test/upsell1.html', cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    (page.doc.querySelectorAll('[name=productId]')[1] as any).checked = true;
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual(page.to('upsale')[0].body, {
+      productId: '11',
+      replaceProductId: '2',
+      campaignId: '3',
+      sessionId: SID,
+      orderId: 'ABCDE12345',
+      errorRedirectsTo: 'https://shop.test/upsell1.html',
+      redirectsTo: 'https://shop.test/upsell2.html',
+    });
+    assert.match(page.to('upsale')[0].key as string, /^[0-9a-f]{32}$/);
+    assert.deepEqual(page.navigations, ['https://shop.test/upsell2.html']);
+    page.close();
+  });
+
+  test('decline: a link goes by itself and a decline button to data-kf-next, with no call', async () => {
+    const page = await openPage(UPSELL, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
+    const link = page.doc.querySelector('a[data-kf-decline]') as any;
+    const event = new page.win.MouseEvent('click', { bubbles: true, cancelable: true });
+    link.dispatchEvent(event);
+    assert.equal(event.defaultPrevented, false, 'the link navigates natively');
+    (page.doc.querySelector('button[data-kf-decline]') as any).click();
+    await page.settle();
+    assert.deepEqual(page.navigations, ['https://shop.test/upsell2.html']);
+    assert.equal(page.to('upsale').length, 0);
+    page.close();
+  });
+
+  test('without an order: no call, and the visitor is told', async () => {
+    const page = await openPage(UPSELL, { cookies: { kf_sid: SID } });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('upsale').length, 0);
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, messages.noOrder);
+    page.close();
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CHECKOUT_FIELDS, openPage, SCRIPT, waitFor } from '../helpers/page.js';
+
+const SID = 'c'.repeat(32);
+const CHECKOUT = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}</form>`;
+
+test('a failed 3-D Secure (errorMsg) is shown on the checkout, then leaves the address bar', async () => {
+  const page = await openPage(CHECKOUT, { url: 'https://shop.test/checkout.html?affId=A1&errorMsg=Card+not+enrolled', cookies: { kf_sid: SID } });
+  assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, 'Your payment could not be verified: Card not enrolled');
+  assert.equal(page.win.location.href, 'https://shop.test/checkout.html?affId=A1');
+  const error = page.events.find((e) => e.type === 'error')!;
+  assert.equal(error.detail.code, 'payment_failed');
+  assert.equal(error.target, 'FORM');
+  page.close();
+});
+
+test('back from PayPal: Confirm PayPal with token, payerId, the ids and the products, then data-kf-next', async () => {
+  const page = await openPage(CHECKOUT, {
+    url: 'https://shop.test/checkout.html?affId=A1&paypalAccept=1&token=EC-ABC123&PayerID=PAYER9',
+    cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' },
+  });
+  await waitFor(() => page.navigations.length > 0);
+  const confirm = page.to('paypal')[0];
+  assert.deepEqual(confirm.body, { product1_id: '2', product1_qty: '1', campaignId: '3', sessionId: SID, orderId: 'ABCDE12345', token: 'EC-ABC123', payerId: 'PAYER9' });
+  assert.match(confirm.key as string, /^[0-9a-f]{32}$/);
+  assert.deepEqual(page.navigations, ['https://shop.test/upsell1.html']);
+  assert.equal(page.win.location.href, 'https://shop.test/checkout.html?affId=A1');
+  assert.equal(page.events.find((e) => e.type === 'success')!.detail.action, 'paypal');
+  page.close();
+});
+
+test('a PayPal confirmation Konnektive refuses is shown, and the form is usable again', async () => {
+  const page = await openPage(CHECKOUT, {
+    url: 'https://shop.test/checkout.html?token=EC-1&PayerID=P1',
+    cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' },
+    answers: { paypal: () => ({ result: 'ERROR', message: 'This PayPal token has already been used' }) },
+  });
+  await waitFor(() => page.events.some((e) => e.type === 'error'));
+  assert.match(page.doc.querySelector('[data-kf-errors]')!.textContent as string, /already been used/);
+  assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+  assert.deepEqual(page.navigations, []);
+  page.close();
+});
+
+test('a page with no return parameters makes no return call', async () => {
+  const page = await openPage(CHECKOUT);
+  assert.deepEqual(page.calls.map((c) => c.route), ['click']);
+  page.close();
+});

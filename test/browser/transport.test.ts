@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTransport } from '../../src/browser/transport.js';
+
+const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false };
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const rows: Array<[string, () => Response | Promise<Response>, Record<string, unknown>]> = [
+  ['SUCCESS', () => json(200, { result: 'SUCCESS', message: { orderId: 'A' } }), { ok: true, result: 'SUCCESS', message: { orderId: 'A' }, replayed: false }],
+  ['a replayed SUCCESS', () => json(200, { result: 'SUCCESS', message: {} }, { 'idempotent-replayed': 'true' }), { ok: true, replayed: true }],
+  ['MERC_REDIRECT', () => json(200, { result: 'MERC_REDIRECT', message: { url: 'https://bank.test' } }), { ok: true, result: 'MERC_REDIRECT', message: { url: 'https://bank.test' } }],
+  ['a Konnektive ERROR string', () => json(200, { result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }), { ok: false, code: 'konnektive', message: 'Transaction Declined: Insufficient Funds', status: 200, retryable: false }],
+  ['a Konnektive ERROR object', () => json(200, { result: 'ERROR', message: { firstName: 'firstName is required' } }), { ok: false, code: 'konnektive', message: { firstName: 'firstName is required' }, retryable: false }],
+  ['an unknown result', () => json(200, { result: 'DECLINE', message: 'x' }), { ok: false, code: 'konnektive', retryable: false }],
+  ['a proxy refusal (403)', () => json(403, { result: 'ERROR', message: 'no', code: 'price_override' }), { ok: false, code: 'price_override', status: 403, retryable: false }],
+  ['rate limited (429)', () => json(429, { result: 'ERROR', message: 'wait', code: 'rate_limited' }), { ok: false, code: 'rate_limited', retryable: true }],
+  ['in progress (409)', () => json(409, { result: 'ERROR', message: 'wait', code: 'in_progress' }), { ok: false, code: 'in_progress', retryable: true }],
+  ['upstream unreachable (502)', () => json(502, { result: 'ERROR', message: 'x', code: 'upstream_unreachable' }), { ok: false, code: 'upstream_unreachable', retryable: true }],
+  ['upstream timeout (504)', () => json(504, { result: 'ERROR', message: 'x', code: 'upstream_timeout' }), { ok: false, code: 'upstream_timeout', retryable: true }],
+  ['an HTML error page (a CDN in front)', () => new Response('<html>502</html>', { status: 502 }), { ok: false, code: 'bad_response', status: 502, retryable: true }],
+  ['a truncated body', () => new Response('{"result":"SUCC', { status: 200 }), { ok: false, code: 'bad_response', retryable: true }],
+  ['a network failure', () => Promise.reject(new TypeError('Failed to fetch')), { ok: false, code: 'network', status: 0, retryable: true }],
+  ['ky timing out', () => Promise.reject(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })), { ok: false, code: 'timeout', retryable: true }],
+];
+
+for (const [name, answer, expected] of rows) {
+  test(`maps ${name}`, async () => {
+    const send = createTransport(CONFIG, (async () => answer()) as typeof fetch);
+    const result = await send('order', { a: '1' }, { idempotencyKey: 'k'.repeat(32) });
+    for (const [key, value] of Object.entries(expected)) assert.deepEqual((result as any)[key], value, key);
+  });
+}
+
+test('sends JSON to endpoint/route with the key and keepalive, never throwing', async () => {
+  let seen: Request | undefined;
+  const send = createTransport(CONFIG, (async (request: Request) => {
+    seen = request;
+    return json(200, { result: 'SUCCESS', message: {} });
+  }) as typeof fetch);
+  await send('lead', { firstName: 'Ada', emailAddress: 'a@b.co' }, { idempotencyKey: 'key-12345678', keepalive: true });
+  assert.equal(seen?.url, 'https://shop.test/kfunnel/lead');
+  assert.equal(seen?.method, 'POST');
+  assert.equal(seen?.headers.get('content-type'), 'application/json');
+  assert.equal(seen?.headers.get('idempotency-key'), 'key-12345678');
+  assert.equal(seen?.keepalive, true);
+  assert.deepEqual(await seen?.json(), { firstName: 'Ada', emailAddress: 'a@b.co' });
+  await send('click', { pageType: 'presellPage' });
+  assert.equal(seen?.headers.get('idempotency-key'), null);
+});
