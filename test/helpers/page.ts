@@ -74,7 +74,7 @@ export async function openPage(html: string, options: PageOptions = {}) {
   const now = options.now ?? new Date('2026-11-25T12:00:00Z');
   const start = () =>
     boot({
-      win: win as unknown as Window,
+      win: win as unknown as Parameters<typeof boot>[0]['win'],
       script: doc.querySelector('script[data-kf], script[src*="kfunnel"]') as unknown as Element,
       fetch: fetch as typeof globalThis.fetch,
       navigate: (url) => navigations.push(url),
