@@ -1,41 +1,72 @@
 // Builds everything in dist/: the drop-in script (readable and minified, with source maps), the
 // server build the CLI and `kfunnel/proxy` use, and its type declarations.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { minify } from 'terser';
 
 /**
  * The browsers the drop-in supports: current Chrome, Edge, Firefox and Safari, and the in-app
  * browsers of Facebook and Instagram on iOS 14+ (WKWebView = Safari 14) and Android 9+ (an
- * evergreen Chromium WebView). `es2020` caps the syntax at what all of them parse; `npm run
- * check:syntax` proves the built file stays there.
+ * evergreen Chromium WebView). `es2020` caps the syntax at what all of them parse;
+ * scripts/budget.mjs proves the built file stays there.
  */
 export const BROWSER_TARGETS = ['es2020', 'chrome91', 'edge91', 'firefox90', 'safari14', 'ios14'];
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const quiet = process.argv.includes('--quiet');
 
-const browser = {
-  entryPoints: ['src/browser/index.ts'],
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: BROWSER_TARGETS,
-  // esbuild's tables mark Safari/iOS 14.0 as lacking "destructuring" over one compat-table edge case
-  // (plain destructuring has worked since Safari 10), and it cannot lower destructuring at all.
-  supported: { destructuring: true },
-  sourcemap: true,
-  legalComments: 'none',
-  define: { __KFUNNEL_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: `/*! kfunnel ${pkg.version} | MIT */` },
-  logLevel: quiet ? 'warning' : 'info',
-};
+/** The drop-in as esbuild bundles it: an IIFE with its source map. `external` leaves packages out. */
+export async function bundleBrowser({ outfile, external = [] } = {}) {
+  const result = await build({
+    entryPoints: ['src/browser/index.ts'],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: BROWSER_TARGETS,
+    // esbuild's tables mark Safari/iOS 14.0 as lacking "destructuring" over one compat-table edge
+    // case (plain destructuring has worked since Safari 10), and it cannot lower destructuring.
+    supported: { destructuring: true },
+    sourcemap: true,
+    legalComments: 'none',
+    external,
+    define: { __KFUNNEL_VERSION__: JSON.stringify(pkg.version) },
+    banner: { js: `/*! kfunnel ${pkg.version} | MIT */` },
+    outfile: outfile ?? 'kfunnel.js',
+    write: false,
+    logLevel: 'warning',
+  });
+  const file = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
+  return { code: file('.js'), map: file('.js.map') };
+}
+
+/**
+ * esbuild bundles; terser minifies. Its extra passes make the drop-in about 450 bytes (gzipped)
+ * smaller than esbuild's own minifier, which matters against a 10 KB budget.
+ */
+export async function minifyBrowser({ code, map }) {
+  return minify(code, {
+    ecma: 2020,
+    compress: { passes: 3, ecma: 2020, pure_getters: true },
+    mangle: { toplevel: true },
+    format: { comments: /^!/ },
+    sourceMap: { content: map, url: 'kfunnel.min.js.map', filename: 'kfunnel.min.js' },
+  });
+}
 
 export async function buildAll() {
   rmSync('dist', { recursive: true, force: true });
+  const browser = async () => {
+    const readable = await bundleBrowser({ outfile: 'dist/kfunnel.js' });
+    writeFileSync('dist/kfunnel.js', readable.code);
+    writeFileSync('dist/kfunnel.js.map', readable.map);
+    const minified = await minifyBrowser(readable);
+    writeFileSync('dist/kfunnel.min.js', minified.code);
+    writeFileSync('dist/kfunnel.min.js.map', minified.map);
+  };
+  mkdirSync('dist', { recursive: true });
   await Promise.all([
-    build({ ...browser, outfile: 'dist/kfunnel.js' }).then(minifyBrowser),
+    browser(),
     build({
       entryPoints: {
         cli: 'src/cli.ts',
@@ -50,30 +81,13 @@ export async function buildAll() {
       platform: 'node',
       target: 'node20',
       packages: 'external',
-      chunkNames: 'chunks/[name]-[hash]',
+      chunkNames: 'chunk-[hash]',
       logLevel: quiet ? 'warning' : 'info',
     }),
   ]);
   // Declarations for `kfunnel/proxy` and `kfunnel/sandbox`.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-}
-
-/**
- * esbuild bundles; terser minifies. Terser's extra passes make the drop-in about 450 bytes (gzipped)
- * smaller than esbuild's minifier, which matters against a 10 KB budget.
- */
-async function minifyBrowser() {
-  const code = readFileSync('dist/kfunnel.js', 'utf8');
-  const map = readFileSync('dist/kfunnel.js.map', 'utf8');
-  const result = await minify(code, {
-    ecma: 2020,
-    compress: { passes: 3, ecma: 2020, pure_getters: true },
-    mangle: { toplevel: true },
-    format: { comments: /^!/ },
-    sourceMap: { content: map, url: 'kfunnel.min.js.map', filename: 'kfunnel.min.js' },
-  });
-  writeFileSync('dist/kfunnel.min.js', result.code);
-  writeFileSync('dist/kfunnel.min.js.map', result.map);
+  if (!quiet) console.log('built dist/');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildAll();

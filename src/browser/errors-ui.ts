@@ -30,7 +30,9 @@ export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], sum
     note.id = `kf-error-${++counter}`;
     note.className = 'kf-field-error';
     note.textContent = text;
-    controls[controls.length - 1].after(note);
+    // After the last control, or after the label wrapping it (a radio card, a checkbox line).
+    const last = controls[controls.length - 1];
+    (last.closest('label') ?? last).after(note);
     undo.push(() => note.remove());
     for (const control of controls) {
       const described = control.getAttribute('aria-describedby');

@@ -53,6 +53,14 @@ test('a radio group is marked as one: every radio invalid, one note after the la
   assert.equal(doc.querySelectorAll('.kf-field-error').length, 1);
 });
 
+test('a control wrapped in a label gets its note after the label, not inside it', () => {
+  const { doc, form: f } = form('<label class="card"><input type="radio" name="p" value="1"> One</label><label class="card"><input type="radio" name="p" value="2"> Two</label>');
+  showErrors(f, [{ name: 'p', text: 'Choose one' }], 'Fix it.');
+  const note = doc.querySelector('.kf-field-error')!;
+  assert.equal(note.parentElement!.tagName, 'FORM');
+  assert.equal(note.previousElementSibling!.textContent!.trim(), 'Two');
+});
+
 test('text is text: markup in a message is never parsed', () => {
   const { doc, form: f } = form('<input name="a">');
   showErrors(f, [{ name: 'a', text: '<img src=x onerror=alert(1)>' }], '<b>bold</b>');
