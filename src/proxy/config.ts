@@ -97,8 +97,9 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   throw new Error(`KFUNNEL_TRUST_PROXY must be false, true, a number of proxy hops, or "cloudflare" (got "${value}")`);
 }
 
-/** Reads the environment variables of DESIGN section 5. */
-export function configFromEnv(env: Record<string, string | undefined> = process.env): Partial<ProxyConfig> {
+/** Reads the environment variables of DESIGN section 5. An empty variable counts as unset. */
+export function configFromEnv(variables: Record<string, string | undefined> = process.env): Partial<ProxyConfig> {
+  const env = Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== ''));
   return stripUndefined({
     loginId: env.KONNEKTIVE_LOGIN_ID,
     password: env.KONNEKTIVE_PASSWORD,

@@ -118,8 +118,9 @@ function faultyResponse(fault: Fault, answer: KonnektiveAnswer): Response {
 }
 
 export function createSandbox(options: SandboxOptions = {}) {
-  const loginId = options.loginId ?? process.env.KONNEKTIVE_LOGIN_ID ?? 'sandbox';
-  const password = options.password ?? process.env.KONNEKTIVE_PASSWORD ?? 'sandbox';
+  // An empty variable counts as unset.
+  const loginId = options.loginId || process.env.KONNEKTIVE_LOGIN_ID || 'sandbox';
+  const password = options.password || process.env.KONNEKTIVE_PASSWORD || 'sandbox';
   const campaigns = new Map((options.campaigns ?? [DEMO_CAMPAIGN]).map((c) => [c.campaignId, c]));
   const store = new SandboxStore();
   const faults = new FaultSwitch();
