@@ -68,7 +68,7 @@ export function resolveConfig(options: ProxyOptions): ProxyConfig {
   const config: ProxyConfig = {
     ...PROXY_DEFAULTS,
     idempotencyStore: new MemoryIdempotencyStore(),
-    log: (line) => console.log(line),
+    log: batchedStdout(),
     fetch: (input, init) => globalThis.fetch(input, init),
     ...stripUndefined(options),
     loginId: options.loginId,
@@ -78,6 +78,24 @@ export function resolveConfig(options: ProxyOptions): ProxyConfig {
   config.basePath = '/' + config.basePath.replace(/^\/+|\/+$/g, '');
   config.allowedOrigins = config.allowedOrigins.map((origin) => new URL(origin).origin);
   return config;
+}
+
+/**
+ * Log lines to stdout, written together once per event-loop turn: one write per request is a
+ * measurable share of the proxy's time under load. Runtimes without process.stdout get console.log.
+ */
+function batchedStdout(): (line: string) => void {
+  const stdout = (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
+  if (!stdout) return (line) => console.log(line);
+  let pending: string[] = [];
+  const flush = () => {
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    stdout.write(text);
+  };
+  return (line) => {
+    if (pending.push(line) === 1) setTimeout(flush, 0);
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -40,10 +40,10 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const EXPOSED_HEADERS = 'X-Request-Id, Idempotent-Replayed, KFunnel-Ignored-Fields';
 const TIMED_OUT = Symbol('timed out');
 
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Request ids: a random prefix per instance and a counter; unique without a random draw per request. */
+const ID_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+let idCounter = 0;
+const requestId = () => `${ID_PREFIX}${(++idCounter % 2 ** 32).toString(16).padStart(8, '0')}`;
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -221,7 +221,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       entry.ignored = ignored.slice(0, 20);
       headers['kfunnel-ignored-fields'] = ignored.slice(0, 20).map((n) => n.replace(/[^\w-]/g, '?').slice(0, 40)).join(', ');
     }
-    const fingerprint = await sha256(JSON.stringify([route, Object.entries(params).sort()]));
+    // What the browser asked for, before the proxy's additions: a resend of one attempt matches it.
+    const keyed = key !== null && policy.idempotent;
+    const fingerprint = keyed ? await sha256(JSON.stringify([route, Object.entries(params).sort()])) : '';
 
     for (const field of ['salesUrl', 'redirectsTo', 'errorRedirectsTo']) {
       if (params[field] !== undefined && !isAllowedUrl(params[field], self, config)) throw new Refusal('bad_redirect', field);
@@ -257,7 +259,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
     const timeoutMs = policy.money ? config.moneyTimeoutMs : config.timeoutMs;
     const call: Call = { route, params, fingerprint, timeoutMs, entry };
-    const outcome = key !== null && policy.idempotent ? await once(key, call, headers) : await waitFor(start(undefined, call), call);
+    const outcome = keyed ? await once(key, call, headers) : await waitFor(start(undefined, call), call);
     return respond(outcome, headers, entry);
   }
 
@@ -338,7 +340,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
   return async function handle(request: Request, info: ConnectionInfo = {}): Promise<Response> {
     const started = performance.now();
-    const entry: LogEntry = { id: randomId(), method: request.method.slice(0, 10), route: '-', status: 0, ms: 0 };
+    const entry: LogEntry = { id: requestId(), method: request.method.slice(0, 10), route: '-', status: 0, ms: 0 };
     let headers: Record<string, string> = {};
     let response: Response;
     try {

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientAddress, listen, toNodeListener, toWebRequest, writeWebResponse, type Listening } from '../server/node.js';
+import { createNodeFetch } from '../server/node-fetch.js';
 import { createProxyHandler, type ProxyHandler } from './handler.js';
-import type { ProxyOptions } from './config.js';
+import { PROXY_DEFAULTS, type ProxyOptions } from './config.js';
 
 /** A node:http `(req, res)` listener serving the proxy on every path it is given. */
-export function toNodeHandler(handler: ProxyHandler) {
-  return toNodeListener((request, info) => handler(request, info));
+export function toNodeHandler(handler: ProxyHandler, maxBodyBytes = PROXY_DEFAULTS.maxBodyBytes) {
+  return toNodeListener((request, info) => handler(request, info), maxBodyBytes);
 }
 
 type Next = (error?: unknown) => void;
@@ -15,7 +16,7 @@ type Next = (error?: unknown) => void;
  * any body parser; if one ran anyway, the parsed body is re-sent as JSON (and nested values refused).
  */
 export function kfunnelMiddleware(options: ProxyOptions) {
-  const handler = createProxyHandler(options);
+  const handler = createProxyHandler({ fetch: createNodeFetch(), ...options });
   const basePath = '/' + (options.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
   return (req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
     const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
@@ -46,5 +47,6 @@ function parsedBodyRequest(req: IncomingMessage & { body?: unknown; originalUrl?
 
 /** `kfunnel proxy`: the proxy alone on a node:http server. */
 export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening> {
-  return listen(toNodeHandler(createProxyHandler(options)), options.port ?? 0, options.host ?? '127.0.0.1');
+  const handler = createProxyHandler({ fetch: createNodeFetch(), ...options });
+  return listen(toNodeHandler(handler, options.maxBodyBytes), options.port ?? 0, options.host ?? '127.0.0.1');
 }

@@ -26,9 +26,10 @@ export async function callKonnektive(
     });
   } catch (error) {
     const name = (error as Error)?.name;
-    return name === 'TimeoutError' || name === 'AbortError'
-      ? { ok: false, code: 'upstream_timeout', detail: `no answer in ${timeoutMs} ms` }
-      : { ok: false, code: 'upstream_unreachable', detail: causeOf(error) };
+    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, code: 'upstream_timeout', detail: `no answer in ${timeoutMs} ms` };
+    // The answer started and broke off: Konnektive may have acted.
+    if (name === 'ResponseAborted') return { ok: false, code: 'upstream_bad_response', detail: 'answer cut off' };
+    return { ok: false, code: 'upstream_unreachable', detail: causeOf(error) };
   }
   let text: string;
   try {

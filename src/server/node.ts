@@ -15,8 +15,39 @@ export function clientAddress(req: IncomingMessage): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Builds a web Request from a node request. Throws on a Host or URL that cannot form a URL. */
-export function toWebRequest(req: IncomingMessage): Request {
+/**
+ * The request body, read whole (kfunnel's bodies are small forms and JSON). Past `limit` bytes it
+ * stops reading: the handler gets the first limit + 1 bytes, enough to refuse the body as too large,
+ * and the connection closes after its answer.
+ */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (overflow: boolean) => {
+      req.off('data', onData);
+      resolve({ body: Buffer.concat(chunks), overflow });
+    };
+    if (Number(req.headers['content-length']) > limit) {
+      req.pause();
+      return resolve({ body: Buffer.alloc(limit + 1), overflow: true });
+    }
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        done(true);
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => done(false));
+    req.once('error', reject);
+  });
+}
+
+/** Builds a web Request from a node request and its body. Throws on a Host or URL that cannot form a URL. */
+export function toWebRequest(req: IncomingMessage, body?: Buffer): Request {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -30,12 +61,15 @@ export function toWebRequest(req: IncomingMessage): Request {
   return new Request(url, {
     method: req.method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? (body ?? (Readable.toWeb(req) as ReadableStream<Uint8Array>)) : undefined,
     duplex: 'half',
   } as RequestInit);
 }
 
-/** Writes a web Response to a node response; a body stream that fails mid-way resets the socket. */
+/**
+ * Writes a web Response to a node response in one write (bodies here are small JSON, HTML or files);
+ * a body that fails mid-way resets the connection instead of ending it cleanly.
+ */
 export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
@@ -43,37 +77,42 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, headers);
-  if (!response.body) {
-    res.end();
-    return;
-  }
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve));
+  let body: Buffer | undefined;
+  if (response.body) {
+    try {
+      body = Buffer.from(await response.arrayBuffer());
+    } catch {
+      // Send the status and what the headers promised, then drop the connection mid-answer.
+      res.writeHead(response.status, headers);
+      res.flushHeaders();
+      res.destroy();
+      return;
     }
-    res.end();
-  } catch {
-    res.destroy();
   }
+  res.writeHead(response.status, headers);
+  res.end(body);
 }
 
 const FALLBACK = JSON.stringify({ result: 'ERROR', message: 'Bad request', code: 'bad_request' });
 
-/** A node `(req, res)` listener around a fetch handler. It never lets an exception escape. */
-export function toNodeListener(handler: FetchHandler) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+/**
+ * A node `(req, res)` listener around a fetch handler. It never lets an exception escape. Bodies over
+ * `maxBodyBytes` are not read past that point (the handler then refuses them).
+ */
+export function toNodeListener(handler: FetchHandler, maxBodyBytes = 1024 * 1024) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let request: Request;
     try {
-      request = toWebRequest(req);
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+      const { body, overflow } = hasBody ? await readNodeBody(req, maxBodyBytes) : { body: undefined, overflow: false };
+      // The rest of an oversized body is never read: the connection closes after the answer.
+      if (overflow) res.once('finish', () => req.destroy());
+      request = toWebRequest(req, body);
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' }).end(FALLBACK);
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(FALLBACK);
       return;
     }
-    handler(request, { clientAddress: clientAddress(req) })
+    await handler(request, { clientAddress: clientAddress(req) })
       .then((response) => writeWebResponse(res, response))
       .catch(() => {
         if (!res.headersSent) {

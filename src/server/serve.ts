@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { configFromEnv, type ProxyConfig } from '../proxy/config.js';
+import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler } from '../proxy/handler.js';
+import { createNodeFetch } from './node-fetch.js';
 import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
 import { listen, toNodeListener, type Listening } from './node.js';
 import { serveStatic, STRICT_CSP } from './static.js';
@@ -44,7 +45,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     proxySettings.password = sandboxOptions.password ?? 'sandbox';
     proxySettings.apiUrl = sandbox.url;
   }
-  const proxy = createProxyHandler({ ...proxySettings, loginId: proxySettings.loginId ?? '', password: proxySettings.password ?? '' });
+  const proxy = createProxyHandler({ fetch: createNodeFetch(), ...proxySettings, loginId: proxySettings.loginId ?? '', password: proxySettings.password ?? '' });
   const basePath = '/' + (proxySettings.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
   const scriptDir = options.scriptDir ?? fileURLToPath(new URL('.', import.meta.url));
   const csp = options.csp === true ? STRICT_CSP : options.csp || undefined;
@@ -59,7 +60,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       if (SCRIPT_FILES.has(path)) return serveStatic(new Request(new URL(path, request.url)), { root: scriptDir });
       if (!options.root) return new Response('Not found: this server only runs the kfunnel proxy', { status: 404 });
       return serveStatic(request, { root: options.root, csp });
-    }),
+    }, proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes),
     options.port ?? 8080,
     options.host ?? '127.0.0.1',
   );
