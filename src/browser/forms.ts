@@ -51,13 +51,13 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
    * payload) until the attempt has a definite answer, so resending the same attempt, even after a
    * reload, reuses the key, and the proxy can never charge it twice.
    */
-  async function sendAttempt(route: RouteName, payload: Record<string, string>): Promise<Result> {
+  async function sendAttempt(route: RouteName, payload: Record<string, string>, keepalive?: boolean): Promise<Result> {
     const slot = STORAGE_KEYS.attempt + route;
     const hash = fingerprint(payload);
     const open = ctx.storage.get<{ key: string; hash: string }>(slot);
     const key = open?.hash === hash ? open.key : randomKey(ctx.win);
     ctx.storage.set(slot, { key, hash });
-    const result = await ctx.send(route, payload, { idempotencyKey: key });
+    const result = await ctx.send(route, payload, { idempotencyKey: key, keepalive });
     if (result.ok || !result.retryable) ctx.storage.remove(slot);
     return result;
   }

@@ -1,7 +1,8 @@
 import { LEAD_FIELDS } from '../shared/konnektive.js';
 import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
-import { fingerprint, formValues, funnelIds, normalize, pick, randomKey } from './payload.js';
+import type { Forms } from './forms.js';
+import { fingerprint, formValues, funnelIds, normalize, pick } from './payload.js';
 import { log } from './log.js';
 import { checkValue } from './validate.js';
 
@@ -11,7 +12,7 @@ import { checkValue } from './validate.js';
  * sent after the visitor finishes a field (debounced), never per keystroke and never twice for the
  * same values. Sends run one after another, so the first one's orderId is used by the next.
  */
-export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement) => boolean, remember: (result: unknown) => void) {
+export function createPartialLeads(ctx: Context, forms: Pick<Forms, 'isBusy' | 'remember' | 'sendAttempt'>) {
   let chain: Promise<unknown> = Promise.resolve();
 
   function leadValues(form: HTMLFormElement, leaving: boolean): Record<string, string> | undefined {
@@ -25,7 +26,7 @@ export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement)
   }
 
   function flush(form: HTMLFormElement, keepalive: boolean): Promise<unknown> {
-    const values = isBusy(form) ? undefined : leadValues(form, keepalive);
+    const values = forms.isBusy(form) ? undefined : leadValues(form, keepalive);
     const hash = values && fingerprint(values);
     if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
     ctx.storage.set(STORAGE_KEYS.lead, hash);
@@ -33,10 +34,11 @@ export function createPartialLeads(ctx: Context, isBusy: (form: HTMLFormElement)
     // the same task, so a send as the page is left still leaves, kept alive.
     return (chain = chain
       .then(() => ctx.clickDone)
-      .then(() => ctx.send('lead', { ...values, ...funnelIds(ctx) }, { idempotencyKey: randomKey(ctx.win), keepalive }))
+      // The same values as the submit that may follow: one attempt, one key, so a lost answer is never a second lead.
+      .then(() => forms.sendAttempt('lead', { ...values, ...funnelIds(ctx) }, keepalive))
       .then((result) => {
         if (!result.ok) return ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
-        remember(result.message);
+        forms.remember(result.message);
         emit(form, 'success', { action: 'lead', partial: true, result: result.message });
       })
       .catch(log.error));

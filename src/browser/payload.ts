@@ -26,10 +26,13 @@ export function pick(values: Record<string, string>, names: readonly string[]): 
   return out;
 }
 
-/** FNV-1a: lets kfunnel recognise a payload again without keeping it (it may hold card data). */
-export function fingerprint(value: unknown): string {
+/**
+ * FNV-1a over the fields in name order: recognises a payload again, however it was put together,
+ * without keeping it (it may hold card data).
+ */
+export function fingerprint(values: Record<string, string>): string {
   let hash = 0x811c9dc5;
-  for (const char of JSON.stringify(value)) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  for (const char of JSON.stringify(Object.entries(values).sort())) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
   return (hash >>> 0).toString(36);
 }
 

@@ -137,6 +137,14 @@ export function listen(
   host = '127.0.0.1',
 ): Promise<Listening> {
   const server = createServer(listener);
+  // Requests Node cannot even parse (bad request line, oversized or invalid headers) get the same
+  // JSON envelope as every other refusal, instead of Node's bare status line.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({ result: 'ERROR', message: tooLarge ? 'Request headers are too large.' : 'Malformed HTTP request.', code: tooLarge ? 'headers_too_large' : 'bad_request' });
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own timeout.
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {

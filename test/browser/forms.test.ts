@@ -255,6 +255,20 @@ describe('never twice', () => {
     page.close();
   });
 
+  test('the same attempt keeps its key when the orderId came from the lead made by the first try', async () => {
+    let n = 0;
+    const page = await checkout({ order: () => (++n === 1 ? { status: 502, body: { result: 'ERROR', message: 'x', code: 'upstream_bad_response' } } : { result: 'SUCCESS', message: { orderStatus: 'COMPLETE' } }) });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    const [first, second] = page.to('order');
+    assert.equal(first.body.orderId, 'LEAD000001');
+    assert.equal(second.key, first.key);
+    page.close();
+  });
+
   test('...and after a reload of the page (the key survives in sessionStorage, beside a hash, never the card)', async () => {
     const page = await checkout({ order: () => ({ status: 504, body: { result: 'ERROR', message: 't', code: 'upstream_timeout' } }) }, { cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' } });
     page.fill(GOOD_ORDER);
