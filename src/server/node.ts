@@ -17,8 +17,8 @@ export function clientAddress(req: IncomingMessage): string {
 
 /**
  * The request body, read whole (kfunnel's bodies are small forms and JSON). Past `limit` bytes it
- * stops reading: the handler gets the first limit + 1 bytes, enough to refuse the body as too large,
- * and the connection closes after its answer.
+ * stops collecting: the handler gets the first limit + 1 bytes, enough to refuse the body as too
+ * large, and Node discards the rest once the answer is sent, so the client still reads the 413.
  */
 function readNodeBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
   return new Promise((resolve, reject) => {
@@ -28,17 +28,11 @@ function readNodeBody(req: IncomingMessage, limit: number): Promise<{ body: Buff
       req.off('data', onData);
       resolve({ body: Buffer.concat(chunks), overflow });
     };
-    if (Number(req.headers['content-length']) > limit) {
-      req.pause();
-      return resolve({ body: Buffer.alloc(limit + 1), overflow: true });
-    }
+    if (Number(req.headers['content-length']) > limit) return resolve({ body: Buffer.alloc(limit + 1), overflow: true });
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        done(true);
-      }
+      if (size > limit) done(true);
     };
     req.on('data', onData);
     req.once('end', () => done(false));
@@ -89,11 +83,15 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
       return;
     }
   }
+  if (body && !headers['transfer-encoding']) headers['content-length'] = String(body.length);
   res.writeHead(response.status, headers);
   res.end(body);
 }
 
 const FALLBACK = JSON.stringify({ result: 'ERROR', message: 'Bad request', code: 'bad_request' });
+/** Methods the Fetch API will not even represent; no route takes them. */
+const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
+const NOT_ALLOWED = JSON.stringify({ result: 'ERROR', message: 'Method not allowed.', code: 'method_not_allowed' });
 
 /**
  * A node `(req, res)` listener around a fetch handler. It never lets an exception escape. Bodies over
@@ -101,12 +99,14 @@ const FALLBACK = JSON.stringify({ result: 'ERROR', message: 'Bad request', code:
  */
 export function toNodeListener(handler: FetchHandler, maxBodyBytes = 1024 * 1024) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (FORBIDDEN_METHODS.includes(req.method ?? '')) {
+      res.writeHead(405, { 'content-type': 'application/json; charset=utf-8', allow: 'GET, HEAD, POST, OPTIONS' }).end(NOT_ALLOWED);
+      return;
+    }
     let request: Request;
     try {
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-      const { body, overflow } = hasBody ? await readNodeBody(req, maxBodyBytes) : { body: undefined, overflow: false };
-      // The rest of an oversized body is never read: the connection closes after the answer.
-      if (overflow) res.once('finish', () => req.destroy());
+      const { body } = hasBody ? await readNodeBody(req, maxBodyBytes) : { body: undefined };
       request = toWebRequest(req, body);
     } catch {
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(FALLBACK);
