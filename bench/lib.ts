@@ -18,7 +18,24 @@ export interface RunResult {
   problems: Record<string, number>;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+/** One POST over a keep-alive agent; resolves with the status and body text. */
+export function post(base: URL, agent: Agent, shot: Shot): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: base.hostname, port: base.port, method: 'POST', path: shot.path, agent, headers: { ...shot.headers, 'content-length': Buffer.byteLength(shot.body) } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(shot.body);
+  });
+}
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
 /**
  * Sends `total` requests over `connections` keep-alive connections, each connection one request at a
@@ -37,20 +54,7 @@ export async function drive(
   const problems: Record<string, number> = {};
   let issued = 0;
   const started = process.hrtime.bigint();
-  const one = (shot: Shot) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        { host: url.hostname, port: url.port, method: 'POST', path: shot.path, agent, headers: { ...shot.headers, 'content-length': Buffer.byteLength(shot.body) } },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end(shot.body);
-    });
+  const one = (shot: Shot) => post(url, agent, shot);
   async function worker() {
     let previous: string | undefined;
     while (issued < total) {

@@ -23,8 +23,12 @@ export interface IdempotencyStore {
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private records = new Map<string, { record: IdempotencyRecord; expires: number }>();
 
-  /** Past this many keys the oldest are dropped, so abuse cannot grow memory without bound. */
-  constructor(private readonly maxKeys = 100_000) {}
+  /**
+   * Past this many keys the oldest are dropped, so neither traffic nor abuse grows memory without
+   * bound (a record is about a kilobyte). A key's protection is needed for the minutes a visitor
+   * retries in; a shared store keeps them for the whole time to live.
+   */
+  constructor(private readonly maxKeys = 10_000) {}
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const entry = this.records.get(key);
