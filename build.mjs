@@ -71,6 +71,7 @@ export async function buildAll() {
       entryPoints: {
         cli: 'src/cli.ts',
         proxy: 'src/proxy/index.ts',
+        'proxy-fetch': 'src/proxy/fetch.ts',
         sandbox: 'src/sandbox/index.ts',
         serve: 'src/server/serve.ts',
       },
