@@ -54,6 +54,8 @@ for (const mode of MODES) {
     await page.goto(`${funnel.base}/checkout.html`);
     await funnel.ready(page);
     await funnel.fillCheckout(page);
+    // The partial lead made while filling in goes first, so the fault meets the order itself.
+    await expect.poll(async () => (await funnel.calls('lead')).length).toBeGreaterThan(0);
     await injure(funnel, mode, 'order');
     await page.getByRole('button', { name: 'Complete secure order' }).click();
     await expect(page.locator('[data-kf-errors]')).toHaveText(UNKNOWN, { timeout: PROXY_TIMEOUT_MS * 2 });
