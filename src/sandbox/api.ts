@@ -165,6 +165,20 @@ function checkContact(customer: Params, errors: Record<string, string>): void {
   }
 }
 
+/** The order a call names, or the answer Konnektive gives for an orderId it does not know. */
+function lookupOrder(orderId: string, ctx: ApiContext): Order | KonnektiveAnswer {
+  return ctx.store.orders.get(orderId) ?? error(MESSAGES.orderNotFound(orderId.slice(0, 40)));
+}
+
+/** What a lead or order call knows of the customer: the order's earlier data, overwritten only by fields sent now. */
+function customerUpdate(params: Params, order: Order | undefined) {
+  const incoming = customerFields(params);
+  const customer = { ...order?.customer, ...incoming };
+  const errors: Record<string, string> = {};
+  checkContact(customer, errors);
+  return { incoming, customer, errors };
+}
+
 function customerFields(params: Params): Params {
   const out: Params = {};
   for (const field of LEAD_FIELDS) if (params[field] !== undefined) out[field] = params[field];
@@ -212,16 +226,14 @@ export function importLead(params: Params, ctx: ApiContext): KonnektiveAnswer {
   if (isAnswer(campaign)) return campaign;
   let order: Order | undefined;
   if (params.orderId) {
-    order = ctx.store.orders.get(params.orderId);
-    if (!order) return error(MESSAGES.orderNotFound(params.orderId.slice(0, 40)));
-    if (order.orderStatus !== 'PARTIAL' && order.orderStatus !== 'DECLINED') {
-      return error(MESSAGES.orderNotPartial(order.orderId, order.orderStatus));
+    const named = lookupOrder(params.orderId, ctx);
+    if (isAnswer(named)) return named;
+    if (named.orderStatus !== 'PARTIAL' && named.orderStatus !== 'DECLINED') {
+      return error(MESSAGES.orderNotPartial(named.orderId, named.orderStatus));
     }
+    order = named;
   }
-  const incoming = customerFields(params);
-  const customer = { ...order?.customer, ...incoming };
-  const errors: Record<string, string> = {};
-  checkContact(customer, errors);
+  const { incoming, customer, errors } = customerUpdate(params, order);
   checkLengths(incoming, errors);
   if (Object.keys(errors).length) return error(errors);
   order ??= newOrder(ctx, campaign);
@@ -362,14 +374,12 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
   if (isAnswer(campaign)) return campaign;
   let existing: Order | undefined;
   if (params.orderId) {
-    existing = ctx.store.orders.get(params.orderId);
-    if (!existing) return error(MESSAGES.orderNotFound(params.orderId.slice(0, 40)));
-    if (existing.orderStatus === 'COMPLETE') return error(MESSAGES.orderComplete(existing.orderId));
+    const named = lookupOrder(params.orderId, ctx);
+    if (isAnswer(named)) return named;
+    if (named.orderStatus === 'COMPLETE') return error(MESSAGES.orderComplete(named.orderId));
+    existing = named;
   }
-  const incoming = customerFields(params);
-  const customer = { ...existing?.customer, ...incoming };
-  const errors: Record<string, string> = {};
-  checkContact(customer, errors);
+  const { incoming, customer, errors } = customerUpdate(params, existing);
   for (const field of ORDER_REQUIRED) if (!customer[field]) errors[field] = `${field} is required`;
   const separateShipping = customer.billShipSame === '0' || (customer.billShipSame === undefined && customer.shipAddress1);
   if (separateShipping) for (const field of SHIP_REQUIRED) if (!customer[field]) errors[field] = `${field} is required`;
@@ -484,8 +494,8 @@ function completeSale(order: Order, ctx: ApiContext): void {
 
 export function importUpsale(params: Params, ctx: ApiContext): KonnektiveAnswer {
   if (!params.orderId) return error(MESSAGES.orderIdRequired);
-  const order = ctx.store.orders.get(params.orderId);
-  if (!order) return error(MESSAGES.orderNotFound(params.orderId.slice(0, 40)));
+  const order = lookupOrder(params.orderId, ctx);
+  if (isAnswer(order)) return order;
   if (order.orderStatus !== 'COMPLETE') return error(MESSAGES.upsaleNeedsComplete(order.orderId, order.orderStatus));
   const campaign = ctx.campaigns.get(order.campaignId) as Campaign;
   if (ctx.now() - (order.completedAt ?? 0) > campaign.upsellWindowMinutes * 60_000) {
@@ -606,8 +616,8 @@ export function confirmPaypal(params: Params, ctx: ApiContext): KonnektiveAnswer
 
 export function confirmOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
   if (!params.orderId) return error(MESSAGES.orderIdRequired);
-  const order = ctx.store.orders.get(params.orderId);
-  if (!order) return error(MESSAGES.orderNotFound(params.orderId.slice(0, 40)));
+  const order = lookupOrder(params.orderId, ctx);
+  if (isAnswer(order)) return order;
   if (order.orderStatus !== 'COMPLETE') return error(MESSAGES.confirmNeedsComplete(order.orderId, order.orderStatus));
   order.confirmations += 1;
   return success(publicOrder(order));
