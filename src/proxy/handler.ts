@@ -26,6 +26,8 @@ interface Outcome {
   known: boolean;
   code?: string;
   upstream?: string;
+  /** Konnektive's result, when the proxy has already read the body. */
+  result?: string;
 }
 
 interface Call {
@@ -65,23 +67,18 @@ function refusalOutcome(refusal: Refusal, known: boolean, upstream?: string): Ou
   return { status: refusal.status, body, known, code: refusal.code, upstream };
 }
 
-function sessionOf(body: string): string | undefined {
-  try {
-    const message = JSON.parse(body).message;
-    return typeof message?.sessionId === 'string' ? message.sessionId : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The orderId of a SUCCESS answer whose order is COMPLETE. */
-function completedOrderId(body: string): string | undefined {
+/** What the proxy needs from a Konnektive answer, read in one parse. */
+function readAnswer(body: string): { result?: string; completedOrderId?: string; sessionId?: string } {
   try {
     const answer = JSON.parse(body);
     const message = answer?.message;
-    return answer?.result === 'SUCCESS' && message?.orderStatus === 'COMPLETE' ? String(message.orderId) : undefined;
+    return {
+      result: String(answer?.result),
+      completedOrderId: answer?.result === 'SUCCESS' && message?.orderStatus === 'COMPLETE' ? String(message.orderId) : undefined,
+      sessionId: typeof message?.sessionId === 'string' ? message.sessionId : undefined,
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -100,7 +97,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
   const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): Response => {
     entry.status = outcome.status;
-    entry.result ??= outcome.code ?? resultOf(outcome.body);
+    entry.result ??= outcome.code ?? outcome.result ?? readAnswer(outcome.body).result;
     if (outcome.upstream) entry.upstream = outcome.upstream;
     return new Response(outcome.body, {
       status: outcome.status,
@@ -108,14 +105,19 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     });
   };
 
+  /** Records a paid order, so a resubmitted checkout for it is answered as before, not charged. */
+  const markPaid = (orderId: string, body: string, sessionId: string | undefined, startedAt: number) =>
+    store.put(`order-complete:${orderId}`, { state: 'done', fingerprint: '', startedAt, status: 200, body, sessionId }, config.idempotencyTtlMs);
+
   /** Forwards once and records the outcome under the key; the caller waits at most timeoutMs. */
   function start(storeKey: string | undefined, call: Call): Promise<Outcome> {
     const work = (async (): Promise<Outcome> => {
       const startedAt = Date.now();
       // The call may outlive the browser's wait: it keeps running so a retry can get its answer.
       const result = await forward(config, call.route, call.params, storeKey ? config.settleTimeoutMs : call.timeoutMs);
+      const answer = result.ok ? readAnswer(result.text) : {};
       const outcome: Outcome = result.ok
-        ? { status: 200, body: result.text, known: true }
+        ? { status: 200, body: result.text, known: true, result: answer.result }
         : refusalOutcome(new Refusal(result.code), false, result.detail);
       if (storeKey) {
         const record: IdempotencyRecord = outcome.known
@@ -123,13 +125,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
           : { state: 'unknown', fingerprint: call.fingerprint, startedAt };
         await store.put(storeKey, record, config.idempotencyTtlMs);
       }
-      const completed = (call.route === 'order' || call.route === 'paypal') && outcome.known ? completedOrderId(outcome.body) : undefined;
-      if (completed) {
-        await store.put(
-          `order-complete:${completed}`,
-          { state: 'done', fingerprint: '', startedAt, status: 200, body: outcome.body, sessionId: call.params.sessionId ?? sessionOf(outcome.body) },
-          config.idempotencyTtlMs,
-        );
+      if ((call.route === 'order' || call.route === 'paypal') && answer.completedOrderId) {
+        await markPaid(answer.completedOrderId, outcome.body, call.params.sessionId ?? answer.sessionId, startedAt);
       }
       return outcome;
     })().catch(() => refusalOutcome(new Refusal('internal_error'), false));
@@ -284,11 +281,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       }
     }
     const order = kind === 's' ? finishedOrder(params.orderData) : undefined;
-    if (order) {
-      // Recorded like a direct success, so a resubmitted checkout for this order is answered, not charged.
-      const body = JSON.stringify({ result: 'SUCCESS', message: order });
-      await store.put(`order-complete:${order.orderId}`, { state: 'done', fingerprint: '', startedAt: Date.now(), status: 200, body, sessionId: order.sessionId }, config.idempotencyTtlMs);
-    }
+    // Recorded like a direct success: the order finished on the payment page, not in an answer we saw.
+    if (order) await markPaid(order.orderId, JSON.stringify({ result: 'SUCCESS', message: order }), order.sessionId, Date.now());
     entry.status = 303;
     entry.result = kind === 's' ? 'return-success' : 'return-error';
     return new Response(null, { status: 303, headers: { location: returnLocation(kind, target, params), 'cache-control': 'no-store' } });
@@ -377,14 +371,6 @@ function withHeader(response: Response, name: string, value: string): Response {
     const copy = new Response(response.body, response);
     copy.headers.set(name, value);
     return copy;
-  }
-}
-
-function resultOf(body: string): string | undefined {
-  try {
-    return String(JSON.parse(body).result);
-  } catch {
-    return undefined;
   }
 }
 
