@@ -5,8 +5,9 @@ import { describe, test } from 'node:test';
 import { createProxyHandler, kfunnelMiddleware, MemoryIdempotencyStore, startProxyServer, type ProxyOptions } from '../src/proxy/index.js';
 import { configFromEnv, parseTrustProxy } from '../src/proxy/config.js';
 import { ReturnSigner } from '../src/proxy/return-leg.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import { startSandboxServer } from '../src/sandbox/index.js';
+import { requestIdMaker } from '../src/proxy/handler.js';
+import { redactor } from '../src/proxy/log.js';
+import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
 import { abortable, konnektive, recordingUpstream } from './helpers/upstream.js';
 
 const SITE = 'https://shop.test';
@@ -510,6 +511,18 @@ describe('proxy: logging', () => {
     const log: string[] = [];
     const response = await proxy(recordingUpstream(), {}, log)(request('click', { body: { pageType: 'presellPage' } }));
     assert.equal(JSON.parse(log[0]).id, response.headers.get('x-request-id'));
+  });
+
+  test('no request id looks like a card number to the log mask, whatever the instance draws', () => {
+    const mask = redactor([]);
+    for (const seed of [0, 0x12345678, 0x99999999, 0x00000009, 0xfffffff0, 0xffffffff]) {
+      const next = requestIdMaker(seed);
+      for (let i = 0; i < 200; i++) {
+        const id = next();
+        assert.match(id, /^[0-9a-f]{16}$/);
+        assert.equal(mask(id), id, `seed ${seed.toString(16)} made ${id}`);
+      }
+    }
   });
 });
 

@@ -42,10 +42,17 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const EXPOSED_HEADERS = 'X-Request-Id, Idempotent-Replayed, KFunnel-Ignored-Fields';
 const TIMED_OUT = Symbol('timed out');
 
-/** Request ids: a random prefix per instance and a counter; unique without a random draw per request. */
-const ID_PREFIX = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
-let idCounter = 0;
-const requestId = () => `${ID_PREFIX}${(++idCounter % 2 ** 32).toString(16).padStart(8, '0')}`;
+/**
+ * Request ids: 16 hex characters, a random prefix per instance and a counter, so unique without a
+ * random draw per request. The prefix ends in a letter: prefix and counter never join into a digit
+ * run that the log's card-number mask would hide, and the logged id always matches X-Request-Id.
+ */
+export function requestIdMaker(seed: number): () => string {
+  const prefix = (seed >>> 4).toString(16).padStart(7, '0') + 'abcdef'[(seed >>> 0) % 6];
+  let counter = 0;
+  return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
+}
+const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
