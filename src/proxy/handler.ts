@@ -74,16 +74,26 @@ function refusalOutcome(refusal: Refusal, known: boolean, upstream?: string): Ou
   return { status: refusal.status, body, known, code: refusal.code, upstream };
 }
 
-/** What the proxy needs from a Konnektive answer, read in one parse. */
-function readAnswer(body: string): { result?: string; completedOrderId?: string; sessionId?: string } {
+interface AnswerSummary {
+  result?: string;
+  completedOrderId?: string;
+  sessionId?: string;
+}
+
+/** What the proxy needs from a Konnektive answer. */
+function summarize(answer: any): AnswerSummary {
+  const message = answer?.message;
+  return {
+    result: String(answer?.result),
+    completedOrderId: answer?.result === 'SUCCESS' && message?.orderStatus === 'COMPLETE' ? String(message.orderId) : undefined,
+    sessionId: typeof message?.sessionId === 'string' ? message.sessionId : undefined,
+  };
+}
+
+/** The same for a stored answer, kept as its body text. */
+function readAnswer(body: string): AnswerSummary {
   try {
-    const answer = JSON.parse(body);
-    const message = answer?.message;
-    return {
-      result: String(answer?.result),
-      completedOrderId: answer?.result === 'SUCCESS' && message?.orderStatus === 'COMPLETE' ? String(message.orderId) : undefined,
-      sessionId: typeof message?.sessionId === 'string' ? message.sessionId : undefined,
-    };
+    return summarize(JSON.parse(body));
   } catch {
     return {};
   }
@@ -122,7 +132,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       const startedAt = Date.now();
       // The call may outlive the browser's wait: it keeps running so a retry can get its answer.
       const result = await forward(config, call.route, call.params, storeKey ? config.settleTimeoutMs : call.timeoutMs);
-      const answer = result.ok ? readAnswer(result.text) : {};
+      // upstream.ts has parsed the answer already to check it is one.
+      const answer = result.ok ? summarize(result.answer) : {};
       const outcome: Outcome = result.ok
         ? { status: 200, body: result.text, known: true, result: answer.result }
         : refusalOutcome(new Refusal(result.code), false, result.detail);
