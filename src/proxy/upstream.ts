@@ -80,20 +80,16 @@ export async function settleLostAnswer(
   startedAt: number,
 ): Promise<KonnektiveAnswer | null | undefined> {
   const success = (order: Order): KonnektiveAnswer => ({ result: 'SUCCESS', message: order });
-  if (route === 'order' || route === 'paypal') {
+  if (route === 'order' || route === 'paypal' || route === 'upsale') {
+    // Without an orderId, Konnektive refuses the call (upsale) or makes a new order: nothing to find.
     if (!params.orderId) return null;
     const orders = await queryOrders(config, { orderId: params.orderId });
     if (orders === null) return undefined;
     const order = orders.find((o) => o.orderId === params.orderId);
-    return order?.orderStatus === 'COMPLETE' ? success(order) : null;
-  }
-  if (route === 'upsale') {
     const productId = params.productId ?? params.product1_id;
-    const orders = await queryOrders(config, { orderId: params.orderId });
-    if (orders === null) return undefined;
-    const order = orders.find((o) => o.orderId === params.orderId);
-    const added = order?.items?.some((item) => String(item.productId) === productId);
-    return order && added ? success(order) : null;
+    const happened =
+      route === 'upsale' ? order?.items?.some((item) => String(item.productId) === productId) : order?.orderStatus === 'COMPLETE';
+    return order && happened ? success(order) : null;
   }
   if (route === 'lead' && !params.orderId && params.emailAddress) {
     const filter: Record<string, string> = { emailAddress: params.emailAddress };
