@@ -24,12 +24,13 @@ export async function readFields(request: Request, limit: number): Promise<Recor
     throw new Refusal('bad_encoding');
   }
   const fields: Record<string, string> = Object.create(null);
+  let count = 0;
   const add = (name: string, value: string) => {
     if (name.length > MAX_NAME || name === '') throw new Refusal('bad_field', 'field name');
     if (Object.hasOwn(fields, name)) throw new Refusal('duplicate_field', name.slice(0, 40));
     if (value.includes('\u0000')) throw new Refusal('bad_field', name.slice(0, 40));
     fields[name] = value;
-    if (Object.keys(fields).length > MAX_FIELDS) throw new Refusal('too_many_fields');
+    if (++count > MAX_FIELDS) throw new Refusal('too_many_fields');
   };
   // text/plain is what navigator.sendBeacon sends a string as; kfunnel sends JSON that way.
   if (json || type === 'text/plain') {
