@@ -1,5 +1,5 @@
 import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
-import { htmlResponse, mediaType, readBody } from '../server/body.js';
+import { htmlResponse, jsonTextResponse, mediaType, readBody } from '../server/body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import type { IdempotencyRecord } from './idempotency.js';
 import { formatLogLine, redactor, type LogEntry } from './log.js';
@@ -116,10 +116,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     entry.status = outcome.status;
     entry.result ??= outcome.code ?? outcome.result ?? readAnswer(outcome.body).result;
     if (outcome.upstream) entry.upstream = outcome.upstream;
-    return new Response(outcome.body, {
-      status: outcome.status,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-    });
+    return jsonTextResponse(outcome.status, outcome.body, headers);
   };
 
   /** Records a paid order, so a resubmitted checkout for it is answered as before, not charged. */

@@ -34,16 +34,16 @@ export function mediaType(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
-}
+/** A fresh answer (never cached) whose body is already text. */
+const textResponse =
+  (contentType: string) =>
+  (status: number, text: string, headers: Record<string, string> = {}): Response =>
+    new Response(text, { status, headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers } });
 
-export function htmlResponse(status: number, html: string, headers: Record<string, string> = {}): Response {
-  return new Response(html, {
-    status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
+/** JSON already serialized, such as Konnektive's answer passed on as it came. */
+export const jsonTextResponse = textResponse('application/json; charset=utf-8');
+export const htmlResponse = textResponse('text/html; charset=utf-8');
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return jsonTextResponse(status, JSON.stringify(body), headers);
 }

@@ -88,10 +88,13 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
   res.end(body);
 }
 
-const FALLBACK = JSON.stringify({ result: 'ERROR', message: 'Bad request', code: 'bad_request' });
 /** Methods the Fetch API will not even represent; no route takes them. */
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
-const NOT_ALLOWED = JSON.stringify({ result: 'ERROR', message: 'Method not allowed.', code: 'method_not_allowed' });
+
+/** The JSON error envelope, for the few refusals made before a web Request exists. */
+function writeError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify({ result: 'ERROR', message, code }));
+}
 
 /**
  * A node `(req, res)` listener around a fetch handler. It never lets an exception escape. Bodies over
@@ -100,7 +103,7 @@ const NOT_ALLOWED = JSON.stringify({ result: 'ERROR', message: 'Method not allow
 export function toNodeListener(handler: FetchHandler, maxBodyBytes = 1024 * 1024) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (FORBIDDEN_METHODS.includes(req.method ?? '')) {
-      res.writeHead(405, { 'content-type': 'application/json; charset=utf-8', allow: 'GET, HEAD, POST, OPTIONS' }).end(NOT_ALLOWED);
+      writeError(res, 405, 'method_not_allowed', 'Method not allowed.', { allow: 'GET, HEAD, POST, OPTIONS' });
       return;
     }
     let request: Request;
@@ -109,16 +112,14 @@ export function toNodeListener(handler: FetchHandler, maxBodyBytes = 1024 * 1024
       const { body } = hasBody ? await readNodeBody(req, maxBodyBytes) : { body: undefined };
       request = toWebRequest(req, body);
     } catch {
-      if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(FALLBACK);
+      if (!res.headersSent) writeError(res, 400, 'bad_request', 'Bad request', { connection: 'close' });
       return;
     }
     await handler(request, { clientAddress: clientAddress(req) })
       .then((response) => writeWebResponse(res, response))
       .catch(() => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ result: 'ERROR', message: 'Internal error', code: 'internal_error' }));
-        } else res.destroy();
+        if (!res.headersSent) writeError(res, 500, 'internal_error', 'Internal error');
+        else res.destroy();
       });
   };
 }
