@@ -70,6 +70,7 @@ test('entering the funnel at the checkout: the first click is the checkout, a le
   await funnel.fillCheckout(page);
   await page.getByRole('button', { name: 'Complete secure order' }).click();
   await page.waitForURL('**/upsell1.html');
+  await funnel.ready(page); // after the upsell page's own Import Click, which the calls below include
 
   const state = await funnel.state();
   expect(state.sessions).toHaveLength(1);

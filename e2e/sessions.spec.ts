@@ -17,6 +17,8 @@ test('cross-domain hand-off with ?sessionId=: the other domain joins the same se
   await funnel.fillCheckout(page);
   await page.getByRole('button', { name: 'Complete secure order' }).click();
   await page.waitForURL('**/upsell1.html');
+  // The upsell page's Import Click is sent after navigation; ready follows its answer.
+  await funnel.ready(page);
   const { sessions, orders } = await funnel.state();
   expect(sessions).toHaveLength(1);
   expect(sessions[0].clicks.map((c: any) => c.pageType)).toEqual(['presellPage', 'checkoutPage', 'upsellPage1']);
