@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test as base, type Page } from '@playwright/test';
+import { expect, test as base, type Page, type Response } from '@playwright/test';
 import { startServe, type Serving } from '../src/server/serve.js';
 
 /** Distinctive credentials, so the secret scan below can look for them in everything served. */
@@ -104,18 +104,25 @@ export const test = base.extend<{ funnel: Funnel; guard: void }, { serving: { se
           if (/Content Security Policy|Refused to (execute|load|apply)/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
         });
       });
-      context.on('response', (response) => {
+      // A response can still arrive while the test ends (a partial lead, the next page's click). Its
+      // full headers can then no longer be read, so the provisional ones are scanned instead; a
+      // rejection here would otherwise surface outside any test and fail the whole run.
+      const onResponse = (response: Response) => {
         scanned.push(
           (async () => {
-            scan(`headers of ${response.url()}`, JSON.stringify(await response.allHeaders()));
-            const type = response.headers()['content-type'] ?? '';
+            const headers = await response.allHeaders().catch(() => response.headers());
+            scan(`headers of ${response.url()}`, JSON.stringify(headers));
+            const type = headers['content-type'] ?? '';
             if (/json|html|javascript|text|css/.test(type)) scan(`body of ${response.url()}`, await response.text().catch(() => ''));
           })(),
         );
-      });
+      };
+      context.on('response', onResponse);
       scan('dist/kfunnel.min.js', BUNDLE);
       await use();
-      await Promise.all(scanned);
+      // Scans pushed while earlier ones are awaited are awaited too, then no more are started.
+      for (let i = 0; i < scanned.length; i++) await scanned[i];
+      context.off('response', onResponse);
       if (!testInfo.annotations.some((a) => a.type === 'page-errors-expected')) expect(problems, 'page errors, CSP violations or leaked secrets').toEqual([]);
       else expect(problems.filter((p) => !p.startsWith('page error')), 'CSP violations or leaked secrets').toEqual([]);
     },
