@@ -1,4 +1,4 @@
-import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
+import { MemoryStore, type ProxyStore } from './store.js';
 
 /**
  * Which forwarding header to believe for the visitor's address: none (false), the right-most
@@ -19,13 +19,25 @@ export interface ProxyConfig {
   campaignIds: string[];
   /** KFUNNEL_ALLOWED_ORIGINS: origins besides the proxy's own that may call it. */
   allowedOrigins: string[];
+  /**
+   * KFUNNEL_PUBLIC_URL: the origins this proxy serves (https://shop.example, ...). Return links and cookie
+   * scopes are built only from these, and money calls for any other host are refused. Empty: loopback
+   * hosts only (`kfunnel serve` / `proxy` add the addresses they listen on).
+   */
+  publicOrigins: string[];
+  /** KFUNNEL_COOKIE_DOMAIN: the Domain of kf_sid, kf_oid and the visitor cookie, to share them across subdomains. */
+  cookieDomain?: string;
   /** KFUNNEL_TRUST_PROXY: false, true / a hop count, or "cloudflare". */
   trustProxy: TrustProxy;
   /** KFUNNEL_ALLOW_PRICE_OVERRIDES: let the browser send product prices, shipping and tax. */
   allowPriceOverrides: boolean;
   /** KFUNNEL_PAYPAL_MERCHANT_ID: sent as forceMerchantId and paypalBillerId on PayPal orders. */
   paypalMerchantId?: string;
-  /** KFUNNEL_SECRET: signs the 3-D Secure return URLs; derived from the credentials when unset. */
+  /**
+   * KFUNNEL_SECRET: signs return links and hand-offs. Unset: derived from the credentials, except with
+   * the sandbox's public ones, where each process draws a random one. Instances sharing a store need
+   * the same secret.
+   */
   secret?: string;
   maxBodyBytes: number;
   /** KFUNNEL_RATE_LIMIT: requests per minute per visitor address (also the burst); 0 turns it off. */
@@ -36,8 +48,18 @@ export interface ProxyConfig {
   moneyTimeoutMs: number;
   /** A money call that outlived moneyTimeoutMs keeps running this long, so a retry gets its answer. */
   settleTimeoutMs: number;
+  /** How long idempotency records and paid-order records are kept. */
   idempotencyTtlMs: number;
-  idempotencyStore: IdempotencyStore;
+  /** How long a visitor's hold on its orders lasts (as long as the kf_oid cookie). */
+  grantTtlMs: number;
+  /** A caller forwarding or settling a money call holds a lease this long, renewed while it works. */
+  leaseMs: number;
+  /** New Idempotency-Keys one visitor may start per hour: a flood of fresh keys cannot crowd out the store. */
+  keysPerVisitorPerHour: number;
+  /** Where state lives: idempotency records, leases, paid orders, grants, rate limits. */
+  store: ProxyStore;
+  /** The old name of `store`. */
+  idempotencyStore?: ProxyStore;
   /** Receives one redacted JSON line per request. */
   log: (line: string) => void;
   /** The fetch used to reach Konnektive. */
@@ -51,6 +73,7 @@ export const PROXY_DEFAULTS = {
   basePath: '/kfunnel',
   campaignIds: [] as string[],
   allowedOrigins: [] as string[],
+  publicOrigins: [] as string[],
   trustProxy: false as TrustProxy,
   allowPriceOverrides: false,
   maxBodyBytes: 64 * 1024,
@@ -59,6 +82,9 @@ export const PROXY_DEFAULTS = {
   moneyTimeoutMs: 45_000,
   settleTimeoutMs: 120_000,
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  grantTtlMs: 30 * 24 * 60 * 60 * 1000,
+  leaseMs: 15_000,
+  keysPerVisitorPerHour: 60,
 };
 
 export function resolveConfig(options: ProxyOptions): ProxyConfig {
@@ -67,7 +93,7 @@ export function resolveConfig(options: ProxyOptions): ProxyConfig {
   }
   const config: ProxyConfig = {
     ...PROXY_DEFAULTS,
-    idempotencyStore: new MemoryIdempotencyStore(),
+    store: options.store ?? options.idempotencyStore ?? new MemoryStore(),
     log: batchedStdout(),
     fetch: (input, init) => globalThis.fetch(input, init),
     ...stripUndefined(options),
@@ -77,6 +103,11 @@ export function resolveConfig(options: ProxyOptions): ProxyConfig {
   config.apiUrl = config.apiUrl.replace(/\/+$/, '');
   config.basePath = '/' + config.basePath.replace(/^\/+|\/+$/g, '');
   config.allowedOrigins = config.allowedOrigins.map((origin) => new URL(origin).origin);
+  config.publicOrigins = config.publicOrigins.map((origin) => {
+    const url = new URL(origin);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`KFUNNEL_PUBLIC_URL must list http(s) origins (got "${origin}")`);
+    return url.origin;
+  });
   return config;
 }
 
@@ -124,6 +155,8 @@ export function configFromEnv(variables: Record<string, string | undefined> = pr
     apiUrl: env.KONNEKTIVE_API_URL,
     campaignIds: env.KFUNNEL_CAMPAIGN_IDS === undefined ? undefined : list(env.KFUNNEL_CAMPAIGN_IDS),
     allowedOrigins: env.KFUNNEL_ALLOWED_ORIGINS === undefined ? undefined : list(env.KFUNNEL_ALLOWED_ORIGINS),
+    publicOrigins: env.KFUNNEL_PUBLIC_URL === undefined ? undefined : list(env.KFUNNEL_PUBLIC_URL),
+    cookieDomain: env.KFUNNEL_COOKIE_DOMAIN,
     trustProxy: env.KFUNNEL_TRUST_PROXY === undefined ? undefined : parseTrustProxy(env.KFUNNEL_TRUST_PROXY),
     allowPriceOverrides: env.KFUNNEL_ALLOW_PRICE_OVERRIDES === undefined ? undefined : /^(1|true|yes)$/i.test(env.KFUNNEL_ALLOW_PRICE_OVERRIDES),
     paypalMerchantId: env.KFUNNEL_PAYPAL_MERCHANT_ID || undefined,

@@ -1,15 +1,30 @@
-import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
+import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
 import { htmlResponse, jsonTextResponse, mediaType, readBody } from '../server/body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
-import type { IdempotencyRecord } from './idempotency.js';
+import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency.js';
 import { formatLogLine, redactor, type LogEntry } from './log.js';
-import { callerOrigin, isAllowedOrigin, isAllowedUrl, selfOrigin, visitorAddress } from './origin.js';
+import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
 import { readFields } from './params.js';
-import { applyPolicy, ROUTE_POLICY } from './policy.js';
+import { applyPolicy, ROUTE_POLICY, type RoutePolicy } from './policy.js';
 import { RateLimiter } from './rate-limit.js';
 import { Refusal } from './refusals.js';
-import { finishedOrder, returnLocation, returnUrls, ReturnSigner } from './return-leg.js';
-import { forward, settleLostAnswer } from './upstream.js';
+import { returnLocation, returnUrls, verifyReturn } from './return-leg.js';
+import { randomId, shortHash, Signer } from './signing.js';
+import { StoreFullError, StoreUnavailableError } from './store.js';
+import { forward, queryOrder, settleLostAnswer } from './upstream.js';
+import {
+  COOKIE_LIFETIME,
+  Grants,
+  HANDOFF_HEADER,
+  newVisitorId,
+  setCookie,
+  signHandoff,
+  verifyHandoff,
+  VISITOR_HEADER,
+  visitorCookie,
+  visitorOf,
+  type CookieScope,
+} from './visitor.js';
 
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
@@ -18,29 +33,28 @@ export interface ConnectionInfo {
 
 export type ProxyHandler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
-/** An answer for the browser: Konnektive's (status 200) or the proxy's own envelope. */
-interface Outcome {
-  status: number;
-  body: string;
-  /** False when the answer was lost: whether Konnektive acted is not known. */
-  known: boolean;
-  code?: string;
-  upstream?: string;
-  /** Konnektive's result, when the proxy has already read the body. */
-  result?: string;
-}
-
+/** Everything one API call needs once its request has been read and checked. */
 interface Call {
   route: RouteName;
+  policy: RoutePolicy;
   params: Record<string, string>;
-  fingerprint: string;
+  /** The visitor the call is made for (new ones get their cookie with this answer). */
+  visitor: string;
+  /** The proxy's public origin for this request; only money calls require one. */
+  self: string | undefined;
   timeoutMs: number;
   entry: LogEntry;
+  headers: Record<string, string>;
+  /** Set-Cookie values for the answer. */
+  cookies: string[];
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
-const EXPOSED_HEADERS = 'X-Request-Id, Idempotent-Replayed, KFunnel-Ignored-Fields';
-const TIMED_OUT = Symbol('timed out');
+const EXPOSED_HEADERS = 'X-Request-Id, Idempotent-Replayed, KFunnel-Ignored-Fields, KFunnel-Visitor, KFunnel-Handoff';
+const ALLOWED_HEADERS = 'Content-Type, Idempotency-Key, KFunnel-Visitor, KFunnel-Handoff';
+/** The sandbox's public credentials: a secret derived from them would be public too. */
+const PUBLIC_CREDENTIALS = 'sandbox:sandbox';
+const HOUR_MS = 60 * 60 * 1000;
 
 /**
  * Request ids: 16 hex characters, a random prefix per instance and a counter, so unique without a
@@ -59,170 +73,143 @@ async function sha256(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function refusalOutcome(refusal: Refusal, known: boolean, upstream?: string): Outcome {
-  const body = JSON.stringify({ result: 'ERROR', message: refusal.message, code: refusal.code });
-  return { status: refusal.status, body, known, code: refusal.code, upstream };
-}
-
-interface AnswerSummary {
-  result?: string;
-  completedOrderId?: string;
-  sessionId?: string;
-}
-
-/** What the proxy needs from a Konnektive answer. */
-function summarize(answer: any): AnswerSummary {
-  const message = answer?.message;
+/** What the proxy needs from a Konnektive answer; Konnektive's messages are read defensively. */
+function summarize(answer: unknown): { result?: string; orderId?: string; completed: boolean; sessionId?: string } {
+  const { result, message } = (answer ?? {}) as { result?: unknown; message?: Record<string, unknown> };
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+  const ok = result === 'SUCCESS';
   return {
-    result: String(answer?.result),
-    completedOrderId: answer?.result === 'SUCCESS' && message?.orderStatus === 'COMPLETE' ? String(message.orderId) : undefined,
-    sessionId: typeof message?.sessionId === 'string' ? message.sessionId : undefined,
+    result: text(result),
+    orderId: ok ? text(message?.orderId) : undefined,
+    completed: ok && message?.orderStatus === 'COMPLETE',
+    sessionId: ok ? text(message?.sessionId) : undefined,
   };
 }
 
-/** The same for a stored answer, kept as its body text. */
-function readAnswer(body: string): AnswerSummary {
+function readAnswer(body: string) {
   try {
     return summarize(JSON.parse(body));
   } catch {
-    return {};
+    return summarize(undefined);
   }
+}
+
+/** The signing secret: configured, else derived from real credentials, else (public demo credentials) random per process. */
+function signingSecret(config: ProxyConfig): string {
+  if (config.secret) return config.secret;
+  if (`${config.loginId}:${config.password}` === PUBLIC_CREDENTIALS) return randomId();
+  return `kfunnel-return:${config.loginId}:${config.password}`;
 }
 
 /**
  * The same-origin proxy as a web-standard fetch handler. It adds the Konnektive credentials, applies
- * the field policy, refuses other origins, and makes every money call idempotent.
+ * the field policy, refuses other origins and hosts, binds orders to the visitor that made them, and
+ * makes every money call happen exactly once.
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config: ProxyConfig = resolveConfig(options);
-  const signer = new ReturnSigner(config.secret ?? `kfunnel-return:${config.loginId}:${config.password}`);
-  const limiter = new RateLimiter(config.rateLimitPerMinute);
+  const signer = new Signer(signingSecret(config));
+  const store = config.store;
+  const limiter = new RateLimiter(store, config.rateLimitPerMinute);
+  const grants = new Grants(store, config.grantTtlMs);
+  const exactlyOnce = new ExactlyOnce(store, { ttlMs: config.idempotencyTtlMs, leaseMs: config.leaseMs });
   const redact = redactor([config.loginId, config.password, config.secret]);
-  const store = config.idempotencyStore;
-  /** Calls this instance is forwarding right now, so concurrent duplicates wait for the same answer. */
-  const inflight = new Map<string, Promise<Outcome>>();
-
-  const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): Response => {
-    entry.status = outcome.status;
-    entry.result ??= outcome.code ?? outcome.result ?? readAnswer(outcome.body).result;
-    if (outcome.upstream) entry.upstream = outcome.upstream;
-    return jsonTextResponse(outcome.status, outcome.body, headers);
-  };
+  const paidKey = (orderId: string) => `paid:${orderId}`;
 
   /** Records a paid order, so a resubmitted checkout for it is answered as before, not charged. */
-  const markPaid = (orderId: string, body: string, sessionId: string | undefined, startedAt: number) =>
-    store.put(`order-complete:${orderId}`, { state: 'done', fingerprint: '', startedAt, status: 200, body, sessionId }, config.idempotencyTtlMs);
+  const markPaid = (orderId: string, body: string) => store.put(paidKey(orderId), body, config.idempotencyTtlMs, { keep: true });
 
-  /** Forwards once and records the outcome under the key; the caller waits at most timeoutMs. */
-  function start(storeKey: string | undefined, call: Call): Promise<Outcome> {
-    const work = (async (): Promise<Outcome> => {
-      const startedAt = Date.now();
-      // The call may outlive the browser's wait: it keeps running so a retry can get its answer.
-      const result = await forward(config, call.route, call.params, storeKey ? config.settleTimeoutMs : call.timeoutMs);
-      // upstream.ts has parsed the answer already to check it is one.
-      const answer = result.ok ? summarize(result.answer) : {};
-      const outcome: Outcome = result.ok
-        ? { status: 200, body: result.text, known: true, result: answer.result }
-        : refusalOutcome(new Refusal(result.code), false, result.detail);
-      if (storeKey) {
-        const record: IdempotencyRecord = outcome.known
-          ? { state: 'done', fingerprint: call.fingerprint, startedAt, status: outcome.status, body: outcome.body, sessionId: call.params.sessionId }
-          : { state: 'unknown', fingerprint: call.fingerprint, startedAt };
-        await store.put(storeKey, record, config.idempotencyTtlMs);
-      }
-      if ((call.route === 'order' || call.route === 'paypal') && answer.completedOrderId) {
-        await markPaid(answer.completedOrderId, outcome.body, call.params.sessionId ?? answer.sessionId, startedAt);
-      }
-      return outcome;
-    })().catch(() => refusalOutcome(new Refusal('internal_error'), false));
-    if (storeKey) {
-      inflight.set(storeKey, work);
-      work.finally(() => inflight.delete(storeKey));
-    }
-    return work;
+  /** One call to Konnektive, as an outcome for the browser; remembers the orders it gives the visitor. */
+  async function send(call: Call, route: RouteName, params: Record<string, string>, timeoutMs: number) {
+    const result = await forward(config, route, params, timeoutMs);
+    if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined) };
+    const answer = summarize(result.answer);
+    if (answer.orderId && (route === 'lead' || route === 'order')) await grants.add(call.visitor, [answer.orderId]);
+    return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer };
   }
 
-  async function waitFor(work: Promise<Outcome>, call: Call): Promise<Outcome> {
-    const outcome = await within(work, call.timeoutMs);
-    return outcome === TIMED_OUT ? refusalOutcome(new Refusal('upstream_timeout'), false, `no answer in ${call.timeoutMs} ms`) : outcome;
+  /** Sends a call once: makes the order's lead when needed, signs its return links, records it when paid. */
+  async function sendCall(call: Call, knownOrderId: string | undefined, progress: (orderId: string) => Promise<void>, timeoutMs: number): Promise<Outcome> {
+    const { policy, route } = call;
+    const params = { ...call.params };
+    if (knownOrderId) params.orderId = knownOrderId;
+    if (policy.makesLead && !params.orderId) {
+      // Make the lead first, so a lost answer of the order can be settled by its orderId.
+      const lead = await send(call, 'lead', leadParams(params), config.timeoutMs);
+      if (!lead.answer.orderId) return { ...lead.outcome, untouched: true };
+      params.orderId = lead.answer.orderId;
+      await progress(lead.answer.orderId);
+    }
+    if (policy.signedReturn) await signReturnLinks(call, params);
+    const { outcome, answer } = await send(call, route, params, timeoutMs);
+    if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
+    return outcome;
   }
 
-  const replay = (record: Extract<IdempotencyRecord, { state: 'done' }>): Outcome => ({
-    status: record.status,
-    body: record.body,
-    known: true,
-  });
-
-  /** Forward a call with an Idempotency-Key: at most once, whatever arrives how often. */
-  async function once(key: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
-    const storeKey = `${call.route}:${key}`;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const record = await store.get(storeKey);
-      if (!record) {
-        const claimed = await store.create(storeKey, { state: 'pending', fingerprint: call.fingerprint, startedAt: Date.now() }, config.idempotencyTtlMs);
-        if (claimed) return waitFor(start(storeKey, call), call);
-        continue;
-      }
-      if (record.fingerprint !== call.fingerprint) throw new Refusal('idempotency_key_reused');
-      headers['idempotent-replayed'] = 'true';
-      call.entry.replayed = 'key';
-      if (record.state === 'done') return replay(record);
-      const running = inflight.get(storeKey);
-      if (running) return waitFor(running, call);
-      if (record.state === 'pending' && Date.now() - record.startedAt < config.settleTimeoutMs + call.timeoutMs) {
-        return pollOtherInstance(storeKey, call);
-      }
-      // The first attempt's answer was lost: ask Konnektive what happened before sending anything again.
-      const settled = await settleLostAnswer(config, call.route, call.params, record.startedAt);
-      if (settled === undefined) return refusalOutcome(new Refusal('upstream_unreachable'), false, 'could not check the lost answer');
-      if (settled) {
-        const body = JSON.stringify(settled);
-        await store.put(storeKey, { state: 'done', fingerprint: call.fingerprint, startedAt: record.startedAt, status: 200, body, sessionId: call.params.sessionId }, config.idempotencyTtlMs);
-        call.entry.replayed = 'settled';
-        return { status: 200, body, known: true };
-      }
-      delete headers['idempotent-replayed'];
-      call.entry.replayed = undefined;
-      await store.put(storeKey, { state: 'pending', fingerprint: call.fingerprint, startedAt: Date.now() }, config.idempotencyTtlMs);
-      return waitFor(start(storeKey, call), call);
-    }
-    return refusalOutcome(new Refusal('in_progress'), false);
+  function leadParams(params: Record<string, string>): Record<string, string> {
+    const lead: Record<string, string> = {};
+    for (const name of ['campaignId', 'sessionId', 'ipAddress', 'affId', ...LEAD_FIELDS]) if (params[name] !== undefined) lead[name] = params[name];
+    for (const name of Object.keys(params)) if (/^(sourceValue[1-5]|custom[1-5]|custom_(order|customer)_\w+)$/.test(name)) lead[name] = params[name];
+    return lead;
   }
 
-  /** Another instance holds the key: wait for its answer in the shared store. */
-  async function pollOtherInstance(storeKey: string, call: Call): Promise<Outcome> {
-    const deadline = Date.now() + call.timeoutMs;
-    while (Date.now() < deadline) {
-      await sleep(200);
-      const record = await store.get(storeKey);
-      if (record?.state === 'done') return replay(record);
-      if (record?.state !== 'pending') break;
-    }
-    return refusalOutcome(new Refusal('in_progress'), false);
+  /** The browser names where to go next and where it came from; Konnektive gets signed links back to the proxy. */
+  async function signReturnLinks(call: Call, params: Record<string, string>): Promise<void> {
+    const back = params.errorRedirectsTo ?? params.salesUrl;
+    const next = params.redirectsTo ?? back;
+    if (!next || !back || !call.self || !params.orderId) return;
+    const target = { next, back, orderId: params.orderId, visitor: await shortHash(call.visitor), origin: call.self };
+    Object.assign(params, await returnUrls(signer, `${call.self}${config.basePath}`, target));
+  }
+
+  /** A lost answer, settled by asking Konnektive: the answer it must have had, null (it did not happen), undefined (cannot tell). */
+  async function settle(call: Call, orderId: string | undefined, startedAt: number): Promise<Outcome | null | undefined> {
+    const params = orderId ? { ...call.params, orderId } : call.params;
+    const settled = await settleLostAnswer(config, call.policy.settle, params, startedAt);
+    if (!settled) return settled;
+    const body = JSON.stringify(settled);
+    const answer = summarize(settled);
+    if (call.policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, body);
+    if (answer.orderId && (call.route === 'lead' || call.route === 'order')) await grants.add(call.visitor, [answer.orderId]);
+    return { status: 200, body, known: true };
+  }
+
+  /** At most keysPerVisitorPerHour new attempts per visitor: a flood of fresh keys cannot crowd out the store. */
+  async function overQuota(visitor: string): Promise<boolean> {
+    const count = await store.increment(`keys:${visitor}:${Math.floor(Date.now() / HOUR_MS)}`, HOUR_MS);
+    return count > config.keysPerVisitorPerHour;
+  }
+
+  async function keyedCall(call: Call, key: string, scope: string, fingerprint: string): Promise<Outcome> {
+    return exactlyOnce.run({
+      key: `key:${call.route}:${scope}:${key}`,
+      fingerprint,
+      waitMs: call.timeoutMs,
+      send: async (orderId, progress) => {
+        if (call.policy.money && (await overQuota(scope))) return { ...refusalOutcome(new Refusal('too_many_attempts', undefined, 600), true), untouched: true };
+        // The call may outlive the browser's wait: it keeps running so a retry can get its answer.
+        return sendCall(call, orderId, progress, config.settleTimeoutMs);
+      },
+      settle: (orderId, startedAt) => settle(call, orderId, startedAt),
+    });
   }
 
   async function apiCall(request: Request, route: RouteName, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Response> {
     const policy = ROUTE_POLICY[route];
-    const self = selfOrigin(request, config.trustProxy);
+    const self = publicOrigin(request, config);
     const address = visitorAddress(request, info.clientAddress ?? '', config.trustProxy);
-    if (!limiter.take(address || 'unknown')) {
-      throw Object.assign(new Refusal('rate_limited'), { retryAfter: limiter.retryAfter() });
-    }
+    const wait = await limiter.take(address || 'unknown').catch((error) => {
+      // Without the store, clicks and leads still go through unlimited; money calls stop below anyway.
+      if (policy.money) throw error;
+      return 0;
+    });
+    if (wait) throw new Refusal('rate_limited', undefined, wait);
     const origin = callerOrigin(request);
-    if (origin === null ? policy.money : !isAllowedOrigin(origin, self, config)) {
+    if (origin === null ? policy.money : !isAllowedOrigin(origin, self, request, config)) {
       await request.body?.cancel().catch(() => {});
       throw origin === null ? new Refusal('origin_required') : new Refusal('origin_not_allowed', origin.slice(0, 100));
     }
+    if (policy.money && !self) throw new Refusal('host_not_allowed', new URL(request.url).host.slice(0, 100));
     const key = request.headers.get('idempotency-key');
     if (key !== null && !IDEMPOTENCY_KEY.test(key)) throw new Refusal('bad_idempotency_key');
     if (key === null && policy.money) throw new Refusal('missing_idempotency_key');
@@ -236,71 +223,119 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     // What the browser asked for, before the proxy's additions: a resend of one attempt matches it.
     const keyed = key !== null && policy.idempotent;
     const fingerprint = keyed ? await sha256(JSON.stringify([route, Object.entries(params).sort()])) : '';
-
     for (const field of ['salesUrl', 'redirectsTo', 'errorRedirectsTo']) {
-      if (params[field] !== undefined && !isAllowedUrl(params[field], self, config)) throw new Refusal('bad_redirect', field);
+      if (params[field] !== undefined && !(self && isAllowedUrl(params[field], self, config))) throw new Refusal('bad_redirect', field);
     }
-    if (route === 'order' || route === 'upsale') {
-      // The browser names where to go next and where it came from; Konnektive gets signed return links.
-      const back = params.errorRedirectsTo ?? params.salesUrl;
-      const next = params.redirectsTo ?? back;
-      if (next && back) Object.assign(params, await returnUrls(signer, `${self}${config.basePath}`, next, back));
-      if (route === 'order' && params.paySource === 'PAYPAL' && config.paypalMerchantId) {
-        params.forceMerchantId = config.paypalMerchantId;
-        params.paypalBillerId = config.paypalMerchantId;
-      }
+
+    const known = visitorOf(request);
+    const visitor = known ?? newVisitorId();
+    const scope: CookieScope = { secure: (self ?? request.url).startsWith('https:'), domain: config.cookieDomain };
+    const cookies: string[] = known ? [] : [visitorCookie(visitor, scope)];
+    if (headers['access-control-allow-origin']) headers[VISITOR_HEADER] = visitor;
+
+    const handoff = route === 'click' ? request.headers.get(HANDOFF_HEADER) : null;
+    if (handoff) entry.handoff = await redeemHandoff(handoff, visitor).catch(() => 'unavailable');
+
+    if (params.orderId !== undefined ? !(await grants.holds(known && visitor, params.orderId)) : policy.order === 'required') {
+      throw new Refusal(params.orderId === undefined ? 'order_required' : 'not_your_order');
     }
     if (policy.addIpAddress && address) params.ipAddress = address;
     if (policy.addUserAgent) {
       const agent = request.headers.get('user-agent');
       if (agent) params.userAgent = agent.slice(0, 500);
     }
-
-    if ((route === 'order' || route === 'upsale') && params.orderId) {
-      const completed = await store.get(`order-complete:${params.orderId}`);
-      if (completed?.state === 'done') {
-        if (route === 'order') {
-          // This order is already paid: answer as Konnektive did then, and charge nothing.
-          headers['idempotent-replayed'] = 'order-complete';
-          entry.replayed = 'order-complete';
-          return respond(replay(completed), headers, entry);
-        }
-        if (completed.sessionId && params.sessionId !== completed.sessionId) throw new Refusal('order_not_in_session');
-      }
+    if (route === 'order' && params.paySource === 'PAYPAL' && config.paypalMerchantId) {
+      params.forceMerchantId = config.paypalMerchantId;
+      params.paypalBillerId = config.paypalMerchantId;
     }
 
-    const timeoutMs = policy.money ? config.moneyTimeoutMs : config.timeoutMs;
-    const call: Call = { route, params, fingerprint, timeoutMs, entry };
-    const outcome = keyed ? await once(key, call, headers) : await waitFor(start(undefined, call), call);
-    return respond(outcome, headers, entry);
+    const call: Call = { route, policy, params, visitor, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies };
+    let outcome: Outcome | undefined;
+    if (policy.replaysPaid && params.orderId) {
+      // This order is already paid: answer as Konnektive did then, and charge nothing.
+      const paid = await store.get(paidKey(params.orderId));
+      if (paid !== undefined) outcome = { status: 200, body: paid, known: true, replayed: 'key' };
+      if (outcome) headers['idempotent-replayed'] = entry.replayed = 'order-complete';
+    }
+    if (!outcome && keyed) {
+      // Keys are the visitor's own: nobody can claim, or replay, another visitor's attempt.
+      outcome = await keyedCall(call, key, known ?? 'anonymous', fingerprint);
+      if (outcome.replayed) headers['idempotent-replayed'] = 'true';
+      entry.replayed = outcome.replayed;
+    }
+    if (!outcome) {
+      const result = await within(sendCall(call, undefined, async () => {}, call.timeoutMs), call.timeoutMs + 1000);
+      outcome = typeof result === 'symbol' ? refusalOutcome(new Refusal('upstream_timeout'), false) : result;
+    }
+    await answerCookies(call, outcome, scope);
+    const response = respond(outcome, headers, entry);
+    for (const cookie of cookies) response.headers.append('set-cookie', cookie);
+    return response;
   }
 
-  async function returnLeg(request: Request, kind: 's' | 'e', token: string, entry: LogEntry): Promise<Response> {
-    const target = await signer.verify(token);
-    if (!target) throw new Refusal('bad_return_link');
-    const params: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
-    if (request.method === 'POST') {
-      const type = mediaType(request);
-      const bytes = await readBody(request, config.maxBodyBytes);
-      if (bytes === null) throw new Refusal('payload_too_large');
-      const text = new TextDecoder().decode(bytes);
-      if (type === 'multipart/form-data') {
-        const form = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } })
-          .formData()
-          .catch(() => {
-            throw new Refusal('bad_body');
-          });
-        for (const [name, value] of form) if (typeof value === 'string') params[name] = value;
-      } else {
-        for (const [name, value] of new URLSearchParams(text)) params[name] = value;
+  /** kf_sid / kf_oid set by the server (Safari keeps these for their whole lifetime), and a fresh hand-off grant. */
+  async function answerCookies(call: Call, outcome: Outcome, scope: CookieScope): Promise<void> {
+    if (outcome.status !== 200) return;
+    const answer = readAnswer(outcome.body);
+    const sessionId = answer.sessionId ?? call.params.sessionId;
+    if (answer.sessionId) call.cookies.push(setCookie('kf_sid', answer.sessionId, COOKIE_LIFETIME.kf_sid, scope));
+    if (answer.orderId && (call.route === 'lead' || call.route === 'order')) call.cookies.push(setCookie('kf_oid', answer.orderId, COOKIE_LIFETIME.kf_oid, scope));
+    if (sessionId && answer.result === 'SUCCESS') {
+      try {
+        call.headers[HANDOFF_HEADER] = await signHandoff(signer, sessionId, await grants.orders(call.visitor));
+      } catch {
+        // Without the store there is no hand-off to give; the answer itself stands.
       }
     }
-    const order = kind === 's' ? finishedOrder(params.orderData) : undefined;
-    // Recorded like a direct success: the order finished on the payment page, not in an answer we saw.
-    if (order) await markPaid(order.orderId, JSON.stringify({ result: 'SUCCESS', message: order }), order.sessionId, Date.now());
+  }
+
+  /** A signed hand-off from another domain grants its orders to this visitor, once. */
+  async function redeemHandoff(token: string, visitor: string): Promise<string> {
+    const handoff = await verifyHandoff(signer, token);
+    if (!handoff) return 'refused';
+    if (!(await store.create(`handoff:${handoff.nonce}`, visitor, 2 * 60 * 60 * 1000))) return 'used';
+    await grants.add(visitor, handoff.orderIds);
+    return 'granted';
+  }
+
+  const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): Response => {
+    entry.status = outcome.status;
+    entry.result ??= outcome.code ?? readAnswer(outcome.body).result;
+    if (outcome.upstream) entry.upstream = outcome.upstream;
+    return jsonTextResponse(outcome.status, outcome.body, headers);
+  };
+
+  async function returnLeg(request: Request, kind: 's' | 'e', token: string, entry: LogEntry): Promise<Response> {
+    const target = await verifyReturn(signer, token);
+    // A link only works on the host it was made for: a copy sent to another host goes nowhere.
+    if (!target || publicOrigin(request, config) !== target.origin) throw new Refusal('bad_return_link');
+    const visitor = visitorOf(request);
+    if (visitor && (await shortHash(visitor)) !== target.visitor) throw new Refusal('not_your_order');
+    const params: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
+    if (request.method === 'POST') Object.assign(params, await returnFields(request));
     entry.status = 303;
     entry.result = kind === 's' ? 'return-success' : 'return-error';
+    if (kind === 's') {
+      // Whatever was posted about the order is ignored: Konnektive says whether it is paid.
+      const order = await queryOrder(config, target.orderId);
+      if (order?.orderStatus === 'COMPLETE') await markPaid(target.orderId, JSON.stringify({ result: 'SUCCESS', message: order }));
+    }
     return new Response(null, { status: 303, headers: { location: returnLocation(kind, target, params), 'cache-control': 'no-store' } });
+  }
+
+  async function returnFields(request: Request): Promise<Record<string, string>> {
+    const fields: Record<string, string> = {};
+    const bytes = await readBody(request, config.maxBodyBytes);
+    if (bytes === null) throw new Refusal('payload_too_large');
+    if (mediaType(request) === 'multipart/form-data') {
+      const form = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData().catch(() => {
+        throw new Refusal('bad_body');
+      });
+      for (const [name, value] of form) if (typeof value === 'string') fields[name] = value;
+    } else {
+      for (const [name, value] of new URLSearchParams(new TextDecoder().decode(bytes))) fields[name] = value;
+    }
+    return fields;
   }
 
   async function dispatch(request: Request, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Response> {
@@ -334,7 +369,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       headers: {
         ...headers,
         'access-control-allow-methods': 'POST',
-        'access-control-allow-headers': 'Content-Type, Idempotency-Key',
+        'access-control-allow-headers': ALLOWED_HEADERS,
         'access-control-max-age': '600',
       },
     });
@@ -343,7 +378,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   /** CORS headers, only ever for an allowed origin other than our own; never a wildcard. */
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
-    if (!origin || !config.allowedOrigins.includes(origin) || origin === selfOrigin(request, config.trustProxy)) return {};
+    if (!origin || !config.allowedOrigins.includes(origin) || origin === publicOrigin(request, config)) return {};
     return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': EXPOSED_HEADERS };
   }
 
@@ -356,15 +391,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       headers = corsHeaders(request);
       response = await dispatch(request, info, entry, headers);
     } catch (error) {
-      const refusal = error instanceof Refusal ? error : new Refusal('internal_error');
+      const refusal = toRefusal(error);
       entry.status = refusal.status;
       entry.result = refusal.code;
-      const retryAfter = (error as { retryAfter?: number }).retryAfter;
-      if (retryAfter) headers['retry-after'] = String(retryAfter);
+      if (refusal.retryAfter) headers['retry-after'] = String(refusal.retryAfter);
       const navigation = (request.headers.get('accept') ?? '').includes('text/html') && entry.route === 'return';
-      response = navigation
-        ? htmlResponse(refusal.status, returnErrorPage(refusal.message, entry.id), headers)
-        : refusal.toResponse(headers);
+      response = navigation ? htmlResponse(refusal.status, returnErrorPage(refusal.message, entry.id), headers) : refusal.toResponse(headers);
       await request.body?.cancel().catch(() => {});
     }
     response = withHeader(response, 'x-request-id', entry.id);
@@ -376,6 +408,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     }
     return response;
   };
+}
+
+function toRefusal(error: unknown): Refusal {
+  if (error instanceof Refusal) return error;
+  if (error instanceof StoreUnavailableError) return new Refusal('store_unavailable', undefined, 5);
+  if (error instanceof StoreFullError) return new Refusal('store_full', undefined, 30);
+  return new Refusal('internal_error');
 }
 
 function withHeader(response: Response, name: string, value: string): Response {

@@ -1,58 +1,165 @@
 /**
- * What the proxy remembers per Idempotency-Key. `pending`: forwarded, no answer yet; `done`: the
- * answer to replay; `unknown`: forwarded, but the answer was lost (timeout, reset, garbage), so a
- * retry must first ask Konnektive what happened before anything is sent again.
+ * Exactly once, under every race: one Idempotency-Key reaches Konnektive once, whatever arrives how
+ * often on however many instances. The caller that holds the key's lease (in the store, renewed while
+ * it works) is the only one that forwards, or, after a lost answer, settles it with Query Order and
+ * resends only when Konnektive did not act. Everyone else replays the recorded answer or waits for it.
  */
-export type IdempotencyRecord =
-  | { state: 'pending'; fingerprint: string; startedAt: number }
-  | { state: 'unknown'; fingerprint: string; startedAt: number }
-  | { state: 'done'; fingerprint: string; startedAt: number; status: number; body: string; sessionId?: string };
+import { Refusal } from './refusals.js';
+import { randomId } from './signing.js';
+import type { ProxyStore } from './store.js';
 
 /**
- * Where records live. The in-memory store serves one process; a deployment with several instances
- * plugs in a shared one (Redis, a database, Workers KV with Durable Objects) implementing these three
- * calls, where `create` must be atomic (Redis: SET key value NX PX ttl).
+ * What the store keeps per key. `pending`: a holder is forwarding it; `done`: the answer to replay;
+ * `unknown`: forwarded, but the answer was lost (timeout, reset, garbage), so the next holder must ask
+ * Konnektive what happened before anything is sent again. `orderId`: the order the call concerns, once
+ * known (an order sent without one gets its lead first), so a lost answer can always be settled.
  */
-export interface IdempotencyStore {
-  get(key: string): Promise<IdempotencyRecord | undefined>;
-  /** Stores the record only when the key is absent. True when this caller now owns the key. */
-  create(key: string, record: IdempotencyRecord, ttlMs: number): Promise<boolean>;
-  put(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
+export type IdempotencyRecord =
+  | { state: 'pending' | 'unknown'; fingerprint: string; startedAt: number; orderId?: string }
+  | { state: 'done'; fingerprint: string; startedAt: number; status: number; body: string };
+
+/** An answer for the browser: Konnektive's (status 200) or the proxy's own envelope. */
+export interface Outcome {
+  status: number;
+  body: string;
+  /** False when the answer was lost: whether Konnektive acted is not known. */
+  known: boolean;
+  code?: string;
+  upstream?: string;
+  /** Nothing reached a money endpoint (its lead could not be made): the key is free again. */
+  untouched?: boolean;
+  /** How this answer came about when it is not a fresh forward: 'key' (replayed) or 'settled'. */
+  replayed?: 'key' | 'settled';
 }
 
-export class MemoryIdempotencyStore implements IdempotencyStore {
-  private records = new Map<string, { record: IdempotencyRecord; expires: number }>();
+export interface Attempt {
+  /** The store key: route, visitor and Idempotency-Key. */
+  key: string;
+  /** What the browser sent: a resend of one attempt matches it, a different request under the key does not. */
+  fingerprint: string;
+  /** How long the caller waits for an answer; the work itself may go on longer. */
+  waitMs: number;
+  /** Sends the call. `orderId` when a lost earlier send already made its lead; `progress` records one it makes. */
+  send(orderId: string | undefined, progress: (orderId: string) => Promise<void>): Promise<Outcome>;
+  /** Whether a lost send happened: its answer, null when it did not (send again), undefined when Konnektive cannot tell now. */
+  settle(orderId: string | undefined, startedAt: number): Promise<Outcome | null | undefined>;
+}
 
-  /**
-   * Past this many keys the oldest are dropped, so neither traffic nor abuse grows memory without
-   * bound (a record is about a kilobyte). A key's protection is needed for the minutes a visitor
-   * retries in; a shared store keeps them for the whole time to live.
-   */
-  constructor(private readonly maxKeys = 10_000) {}
+export interface ExactlyOnceOptions {
+  ttlMs: number;
+  leaseMs: number;
+  /** How often a caller waiting on another instance looks at the store. */
+  pollMs?: number;
+}
 
-  async get(key: string): Promise<IdempotencyRecord | undefined> {
-    const entry = this.records.get(key);
-    if (!entry) return undefined;
-    if (entry.expires <= Date.now()) {
-      this.records.delete(key);
-      return undefined;
+const TIMED_OUT = Symbol('timed out');
+
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const refusalOutcome = (refusal: Refusal, known: boolean, upstream?: string): Outcome => ({
+  status: refusal.status,
+  body: JSON.stringify({ result: 'ERROR', message: refusal.message, code: refusal.code }),
+  known,
+  code: refusal.code,
+  upstream,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parse = (raw: string | undefined): IdempotencyRecord | undefined => (raw === undefined ? undefined : JSON.parse(raw));
+const replay = (record: Extract<IdempotencyRecord, { state: 'done' }>, how: Outcome['replayed']): Outcome => ({
+  status: record.status,
+  body: record.body,
+  known: true,
+  replayed: how,
+});
+
+export class ExactlyOnce {
+  /** Keys this instance is working on, so its own concurrent duplicates wait on the same promise. */
+  private readonly working = new Map<string, Promise<Outcome>>();
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly store: ProxyStore,
+    private readonly options: ExactlyOnceOptions,
+  ) {
+    this.pollMs = options.pollMs ?? 100;
+  }
+
+  async run(attempt: Attempt): Promise<Outcome> {
+    const deadline = Date.now() + attempt.waitMs;
+    const leaseKey = `lease:${attempt.key}`;
+    for (;;) {
+      const record = parse(await this.store.get(attempt.key));
+      if (record && record.fingerprint !== attempt.fingerprint) throw new Refusal('idempotency_key_reused');
+      if (record?.state === 'done') return replay(record, 'key');
+      const local = this.working.get(attempt.key);
+      if (local) return this.wait(local, deadline, 'key');
+      const holder = randomId();
+      if (await this.store.create(leaseKey, holder, this.options.leaseMs, { keep: true })) {
+        const work = this.hold(attempt, leaseKey, holder);
+        this.working.set(attempt.key, work);
+        work.finally(() => this.working.delete(attempt.key)).catch(() => {});
+        return this.wait(work, deadline);
+      }
+      // Another instance holds the lease: it is forwarding or settling. Its answer lands in the store.
+      if (Date.now() + this.pollMs > deadline) return refusalOutcome(new Refusal('in_progress'), false);
+      await sleep(this.pollMs);
     }
-    return entry.record;
   }
 
-  async create(key: string, record: IdempotencyRecord, ttlMs: number): Promise<boolean> {
-    if (await this.get(key)) return false;
-    await this.put(key, record, ttlMs);
-    return true;
+  private async wait(work: Promise<Outcome>, deadline: number, how?: Outcome['replayed']): Promise<Outcome> {
+    const outcome = await within(work, deadline - Date.now());
+    if (outcome === TIMED_OUT) return refusalOutcome(new Refusal('upstream_timeout'), false, 'no answer in time');
+    return how && !outcome.replayed ? { ...outcome, replayed: how } : outcome;
   }
 
-  async put(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {
-    this.records.delete(key);
-    this.records.set(key, { record, expires: Date.now() + ttlMs });
-    while (this.records.size > this.maxKeys) this.records.delete(this.records.keys().next().value as string);
+  /** The lease holder's work: settle what an earlier holder left unknown, else forward once. */
+  private async hold(attempt: Attempt, leaseKey: string, holder: string): Promise<Outcome> {
+    const { leaseMs } = this.options;
+    const renew = setInterval(() => {
+      this.store.swap(leaseKey, holder, holder, leaseMs, { keep: true }).catch(() => {});
+    }, leaseMs / 3);
+    try {
+      const record = parse(await this.store.get(attempt.key));
+      if (record && record.fingerprint !== attempt.fingerprint) return refusalOutcome(new Refusal('idempotency_key_reused'), true);
+      if (record?.state === 'done') return replay(record, 'key');
+      let orderId = record?.orderId;
+      if (record) {
+        // Pending without a live lease (its holder died) or unknown: the answer was lost. Ask first.
+        const settled = await attempt.settle(orderId, record.startedAt);
+        if (settled === undefined) {
+          if (record.state === 'pending') await this.save(attempt.key, { ...record, state: 'unknown' });
+          return refusalOutcome(new Refusal('upstream_unreachable'), false, 'could not check the lost answer');
+        }
+        if (settled) {
+          await this.save(attempt.key, { state: 'done', fingerprint: attempt.fingerprint, startedAt: record.startedAt, status: settled.status, body: settled.body });
+          return { ...settled, replayed: 'settled' };
+        }
+      }
+      const startedAt = Date.now();
+      const pending = (id: string | undefined): IdempotencyRecord => ({ state: 'pending', fingerprint: attempt.fingerprint, startedAt, orderId: id });
+      await this.save(attempt.key, pending(orderId));
+      const outcome = await attempt.send(orderId, async (id) => {
+        orderId = id;
+        await this.save(attempt.key, pending(id));
+      });
+      if (outcome.untouched) await this.store.deleteIf(attempt.key, JSON.stringify(pending(orderId)));
+      else if (outcome.known) await this.save(attempt.key, { state: 'done', fingerprint: attempt.fingerprint, startedAt, status: outcome.status, body: outcome.body });
+      else await this.save(attempt.key, { state: 'unknown', fingerprint: attempt.fingerprint, startedAt, orderId });
+      return outcome;
+    } finally {
+      clearInterval(renew);
+      await this.store.deleteIf(leaseKey, holder).catch(() => {});
+    }
   }
 
-  get size(): number {
-    return this.records.size;
+  private save(key: string, record: IdempotencyRecord): Promise<void> {
+    return this.store.put(key, JSON.stringify(record), this.options.ttlMs, { keep: true });
   }
 }

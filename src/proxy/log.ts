@@ -10,6 +10,8 @@ export interface LogEntry {
   /** The upstream failure behind a 502/504, for operators. */
   upstream?: string;
   replayed?: string;
+  /** What became of a hand-off token sent with a click: granted, used, refused, unavailable. */
+  handoff?: string;
   ignored?: string[];
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientAddress, listen, toNodeListener, toWebRequest, writeWebResponse, type Listening } from '../server/node.js';
 import { createNodeFetch } from '../server/node-fetch.js';
+import { listeningOrigins } from '../server/origins.js';
 import { createProxyHandler, type ProxyHandler } from './handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './config.js';
 
@@ -46,7 +47,12 @@ function parsedBodyRequest(req: IncomingMessage & { body?: unknown; originalUrl?
 }
 
 /** `kfunnel proxy`: the proxy alone on a node:http server. */
-export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening> {
-  const handler = createProxyHandler({ fetch: createNodeFetch(), ...options });
-  return listen(toNodeHandler(handler, options.maxBodyBytes), options.port ?? 0, options.host ?? '127.0.0.1');
+export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening & { publicOrigins: string[] }> {
+  const host = options.host ?? '127.0.0.1';
+  // The handler needs the bound port for its default public origins, so it is made once listening.
+  let handler: ProxyHandler | undefined;
+  const listening = await listen(toNodeListener((request, info) => (handler as ProxyHandler)(request, info), options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes), options.port ?? 0, host);
+  const publicOrigins = options.publicOrigins?.length ? options.publicOrigins : listeningOrigins(host, listening.port);
+  handler = createProxyHandler({ fetch: createNodeFetch(), ...options, publicOrigins });
+  return { ...listening, publicOrigins };
 }

@@ -1,17 +1,18 @@
 import type { ProxyConfig, TrustProxy } from './config.js';
 
-/** The origin the visitor reached the proxy at; behind a trusted proxy, from X-Forwarded-Proto/Host. */
-export function selfOrigin(request: Request, trustProxy: TrustProxy): string {
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * The proxy's own public origin for this request: the configured origin (KFUNNEL_PUBLIC_URL) whose host
+ * the request was sent to. Without configuration, only loopback hosts (localhost, 127.x, [::1]) count;
+ * `kfunnel serve` and `kfunnel proxy` add the addresses they listen on. Never taken from
+ * X-Forwarded-Host, and an absolute-form request target for another host matches nothing, so return
+ * links and cookie scopes can only ever name a configured origin. Undefined: not a host we serve.
+ */
+export function publicOrigin(request: Request, config: Pick<ProxyConfig, 'publicOrigins'>): string | undefined {
   const url = new URL(request.url);
-  if (!trustProxy) return url.origin;
-  const proto = request.headers.get('x-forwarded-proto')?.split(',')[0].trim();
-  const host = request.headers.get('x-forwarded-host')?.split(',')[0].trim();
-  const protocol = proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1);
-  try {
-    return new URL(`${protocol}://${host || url.host}`).origin;
-  } catch {
-    return url.origin;
-  }
+  if (config.publicOrigins.length) return config.publicOrigins.find((origin) => new URL(origin).host === url.host);
+  return LOOPBACK.test(url.hostname) ? url.origin : undefined;
 }
 
 /** The calling page's origin: the Origin header, else the Referer's origin; null when neither. */
@@ -27,15 +28,25 @@ export function callerOrigin(request: Request): string | null {
   }
 }
 
-export function isAllowedOrigin(origin: string, self: string, config: ProxyConfig): boolean {
-  return origin === self || config.allowedOrigins.includes(origin);
+/**
+ * A caller the proxy answers: its own public origin or an allowed one. For a host that is not configured
+ * (clicks and leads still work there, so no visit is lost), a page on that same host.
+ */
+export function isAllowedOrigin(origin: string, self: string | undefined, request: Request, config: ProxyConfig): boolean {
+  if (config.allowedOrigins.includes(origin)) return true;
+  if (self) return origin === self;
+  try {
+    return new URL(origin).host === new URL(request.url).host;
+  } catch {
+    return false;
+  }
 }
 
-/** A URL the proxy may send a visitor to: absolute http(s) on its own origin or an allowed one. */
+/** A URL the proxy may send a visitor to: absolute http(s) on its own public origin or an allowed one. */
 export function isAllowedUrl(value: string, self: string, config: ProxyConfig): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && isAllowedOrigin(url.origin, self, config);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && (url.origin === self || config.allowedOrigins.includes(url.origin));
   } catch {
     return false;
   }

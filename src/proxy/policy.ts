@@ -22,6 +22,18 @@ export interface RoutePolicy {
   addUserAgent: boolean;
   /** Takes campaignId (filled from KFUNNEL_CAMPAIGN_IDS when there is exactly one). */
   campaign: boolean;
+  /** Needs an orderId the visitor holds ('required'), or when one is named ('named'); refused otherwise with not_your_order. */
+  order: 'required' | 'named' | 'none';
+  /** Sent without orderId, the proxy first makes the lead, so a lost answer can always be settled by orderId. */
+  makesLead: boolean;
+  /** Konnektive gets signed return links (3-D Secure, PayPal, redirect payments) instead of the page's URLs. */
+  signedReturn: boolean;
+  /** A COMPLETE order in the answer is recorded as paid: resubmitting it replays the answer, charging nothing. */
+  recordsPaid: boolean;
+  /** Answered from the paid-order record when the named order is already paid. */
+  replaysPaid: boolean;
+  /** How a lost answer is settled before anything is resent (see upstream.ts). */
+  settle: 'order' | 'upsale' | 'lead' | 'resend';
 }
 
 /** The field policy: one row per route. */
@@ -33,6 +45,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: true,
     addUserAgent: true,
     campaign: true,
+    order: 'none',
+    makesLead: false,
+    signedReturn: false,
+    recordsPaid: false,
+    replaysPaid: false,
+    settle: 'resend',
   },
   lead: {
     fields: ['campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM],
@@ -41,6 +59,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: true,
     addUserAgent: false,
     campaign: true,
+    order: 'named',
+    makesLead: false,
+    signedReturn: false,
+    recordsPaid: false,
+    replaysPaid: false,
+    settle: 'lead',
   },
   order: {
     fields: [
@@ -52,6 +76,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: true,
     addUserAgent: true,
     campaign: true,
+    order: 'named',
+    makesLead: true,
+    signedReturn: true,
+    recordsPaid: true,
+    replaysPaid: true,
+    settle: 'order',
   },
   upsale: {
     fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS],
@@ -60,6 +90,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: true,
     addUserAgent: false,
     campaign: true,
+    order: 'required',
+    makesLead: false,
+    signedReturn: true,
+    recordsPaid: false,
+    replaysPaid: false,
+    settle: 'upsale',
   },
   paypal: {
     fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId'],
@@ -68,6 +104,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: false,
     addUserAgent: false,
     campaign: true,
+    order: 'required',
+    makesLead: false,
+    signedReturn: false,
+    recordsPaid: true,
+    replaysPaid: false,
+    settle: 'order',
   },
   confirm: {
     fields: ['orderId'],
@@ -76,6 +118,12 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     addIpAddress: false,
     addUserAgent: false,
     campaign: false,
+    order: 'required',
+    makesLead: false,
+    signedReturn: false,
+    recordsPaid: false,
+    replaysPaid: false,
+    settle: 'resend',
   },
 };
 

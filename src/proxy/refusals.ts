@@ -22,6 +22,9 @@ export const REFUSALS = {
   origin_not_allowed: [403, 'Requests from this origin are not allowed. Add it to KFUNNEL_ALLOWED_ORIGINS.'],
   origin_required: [403, 'Payment requests must come from a page on an allowed origin (Origin or Referer header).'],
   order_not_in_session: [403, 'This order belongs to another visitor session.'],
+  order_required: [400, 'This call needs the orderId of an order made in this browser.'],
+  not_your_order: [403, 'This order or session was not started in this browser. Continue from the page where the order was made.'],
+  host_not_allowed: [403, 'This host is not one of the proxy\'s public origins; set KFUNNEL_PUBLIC_URL to the site\'s address.'],
   unknown_route: [404, 'Unknown kfunnel route.'],
   method_not_allowed: [405, 'Method not allowed.'],
   in_progress: [409, 'This payment is still being processed. Wait a moment, then try again: it will not be charged twice.'],
@@ -29,11 +32,14 @@ export const REFUSALS = {
   unsupported_media_type: [415, 'Send the body as application/json or application/x-www-form-urlencoded.'],
   idempotency_key_reused: [422, 'This Idempotency-Key was already used for a different request. Start a new attempt with a new key.'],
   rate_limited: [429, 'Too many requests. Wait a moment and try again.'],
+  too_many_attempts: [429, 'Too many payment attempts from this browser. Wait a while, then try again.'],
   upstream_unreachable: [502, 'The payment system could not be reached. Please try again in a moment.'],
   upstream_error: [502, 'The payment system answered with an error. Please try again in a moment.'],
   upstream_bad_response: [502, 'The payment system sent an answer that could not be read. Please try again.'],
   upstream_timeout: [504, 'The payment system did not answer in time. Please try again: a retry of the same request is never charged twice.'],
   internal_error: [500, 'The proxy failed to handle this request.'],
+  store_unavailable: [503, 'Payments are paused for a moment (the proxy cannot reach its store). Please try again shortly: nothing was charged.'],
+  store_full: [503, 'Payments are paused for a moment (the proxy is at capacity). Please try again shortly: nothing was charged.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -43,6 +49,8 @@ export class Refusal {
     readonly code: RefusalCode,
     /** Extra detail for the visitor or developer (never internals): a field name, an origin. */
     readonly detail?: string,
+    /** Seconds to wait before retrying, sent as Retry-After. */
+    readonly retryAfter?: number,
   ) {}
 
   get status(): number {

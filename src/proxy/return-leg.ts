@@ -1,20 +1,11 @@
 /**
- * The 3-D Secure / redirect-payment return leg. Konnektive (or the bank) sends the visitor back with a
- * cross-site POST, on which browsers drop Lax cookies; so everything the proxy needs to route the
- * visitor travels in the return URL itself, signed so nobody can turn it into an open redirect.
+ * The 3-D Secure / redirect-payment return leg. Konnektive (or the bank, PayPal, Klarna...) sends the
+ * visitor back with a cross-site POST, on which browsers drop Lax cookies; so what the proxy needs to
+ * route the visitor travels in the return URL itself, signed and bound to the proxy's public origin,
+ * the order and the visitor. What is posted to it about the order is never believed: the proxy asks
+ * Konnektive (Query Order) before recording anything.
  */
-const encoder = new TextEncoder();
-
-export function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
+import type { Signer } from './signing.js';
 
 export interface ReturnTarget {
   /** Where a successful payment continues (the form's data-kf-next). */
@@ -23,55 +14,36 @@ export interface ReturnTarget {
   back: string;
   /** Unix seconds. */
   expires: number;
+  /** The order the payment is for. */
+  orderId: string;
+  /** shortHash of the visitor id: a visitor cookie that comes back must be this visitor's. */
+  visitor: string;
+  /** The public origin the link was made for; it only works there. */
+  origin: string;
 }
 
-export class ReturnSigner {
-  private readonly key: Promise<CryptoKey>;
-
-  constructor(secret: string) {
-    this.key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-  }
-
-  async sign(target: ReturnTarget): Promise<string> {
-    const payload = base64url(encoder.encode(JSON.stringify([target.next, target.back, target.expires])));
-    const signature = new Uint8Array(await crypto.subtle.sign('HMAC', await this.key, encoder.encode(payload)));
-    return `${payload}.${base64url(signature)}`;
-  }
-
-  /** The target, or null when the token is forged, malformed or expired. */
-  async verify(token: string, now = Date.now()): Promise<ReturnTarget | null> {
-    const [payload, signature, extra] = token.split('.');
-    if (!payload || !signature || extra !== undefined || token.length > 8192) return null;
-    try {
-      const valid = await crypto.subtle.verify('HMAC', await this.key, fromBase64url(signature), encoder.encode(payload));
-      if (!valid) return null;
-      const [next, back, expires] = JSON.parse(new TextDecoder().decode(fromBase64url(payload)));
-      if (typeof next !== 'string' || typeof back !== 'string' || typeof expires !== 'number') return null;
-      return expires * 1000 > now ? { next, back, expires } : null;
-    } catch {
-      return null;
-    }
-  }
-}
+const KIND = 'return';
 
 /** How long a 3-D Secure or PayPal detour may take before its return link stops working. */
 export const RETURN_LINK_SECONDS = 2 * 60 * 60;
 
-/** The redirectsTo / errorRedirectsTo Konnektive receives: the same signed token, success and error legs. */
-export async function returnUrls(signer: ReturnSigner, routeBase: string, next: string, back: string) {
-  const token = await signer.sign({ next, back, expires: Math.floor(Date.now() / 1000) + RETURN_LINK_SECONDS });
-  return { redirectsTo: `${routeBase}/return/s/${token}`, errorRedirectsTo: `${routeBase}/return/e/${token}` };
+export const signReturn = (signer: Signer, target: ReturnTarget) =>
+  signer.sign(KIND, [target.next, target.back, target.expires, target.orderId, target.visitor, target.origin]);
+
+/** The target, or null when the token is forged, malformed, of another kind or expired. */
+export async function verifyReturn(signer: Signer, token: string, now = Date.now()): Promise<ReturnTarget | null> {
+  const values = await signer.verify(KIND, token);
+  if (!values) return null;
+  const [next, back, expires, orderId, visitor, origin] = values;
+  if (![next, back, orderId, visitor, origin].every((v) => typeof v === 'string') || typeof expires !== 'number') return null;
+  if (expires * 1000 <= now) return null;
+  return { next, back, expires, orderId, visitor, origin } as ReturnTarget;
 }
 
-/** The finished order in Konnektive's success POST (`orderData`), when it is one. */
-export function finishedOrder(orderData: string | undefined): { orderId: string; sessionId?: string } | undefined {
-  try {
-    const order = JSON.parse(orderData ?? '');
-    if (order?.orderStatus === 'COMPLETE' && /^[\w-]{1,30}$/.test(order.orderId)) return order;
-  } catch {
-    // not an order
-  }
-  return undefined;
+/** The redirectsTo / errorRedirectsTo Konnektive receives: one signed token, success and error legs. */
+export async function returnUrls(signer: Signer, routeBase: string, target: Omit<ReturnTarget, 'expires'>) {
+  const token = await signReturn(signer, { ...target, expires: Math.floor(Date.now() / 1000) + RETURN_LINK_SECONDS });
+  return { redirectsTo: `${routeBase}/return/s/${token}`, errorRedirectsTo: `${routeBase}/return/e/${token}` };
 }
 
 /** Where the visitor goes from the return leg. */

@@ -1,5 +1,6 @@
 import { ENDPOINTS, type KonnektiveAnswer, type RouteName } from '../shared/konnektive.js';
 import type { ProxyConfig } from './config.js';
+import type { RoutePolicy } from './policy.js';
 import type { RefusalCode } from './refusals.js';
 
 export type UpstreamResult =
@@ -58,7 +59,7 @@ export function forward(config: ProxyConfig, route: RouteName, params: Record<st
   return callKonnektive(config, ENDPOINTS[route], params, timeoutMs);
 }
 
-type Order = Record<string, unknown> & { orderId?: string; orderStatus?: string; items?: Array<Record<string, unknown>> };
+export type Order = Record<string, unknown> & { orderId?: string; orderStatus?: string; items?: Array<Record<string, unknown>> };
 
 async function queryOrders(config: ProxyConfig, params: Record<string, string>): Promise<Order[] | null> {
   const result = await callKonnektive(config, QUERY_PATH, { ...params, resultsPerPage: '25' }, config.timeoutMs);
@@ -68,6 +69,13 @@ async function queryOrders(config: ProxyConfig, params: Record<string, string>):
   return Array.isArray(data) ? (data as Order[]) : [];
 }
 
+/** One order as Konnektive has it now: undefined when it cannot be asked, null when there is no such order. */
+export async function queryOrder(config: ProxyConfig, orderId: string): Promise<Order | null | undefined> {
+  const orders = await queryOrders(config, { orderId });
+  if (orders === null) return undefined;
+  return orders.find((o) => o.orderId === orderId) ?? null;
+}
+
 /**
  * A request whose answer was lost may or may not have happened at Konnektive. Before sending it again,
  * ask Query Order. Returns the answer the lost call must have had, `null` when it did not happen (safe
@@ -75,23 +83,22 @@ async function queryOrders(config: ProxyConfig, params: Record<string, string>):
  */
 export async function settleLostAnswer(
   config: ProxyConfig,
-  route: RouteName,
+  settle: RoutePolicy['settle'],
   params: Record<string, string>,
   startedAt: number,
 ): Promise<KonnektiveAnswer | null | undefined> {
   const success = (order: Order): KonnektiveAnswer => ({ result: 'SUCCESS', message: order });
-  if (route === 'order' || route === 'paypal' || route === 'upsale') {
-    // Without an orderId, Konnektive refuses the call (upsale) or makes a new order: nothing to find.
+  if (settle === 'order' || settle === 'upsale') {
+    // Orders always carry an orderId by now (the proxy makes the lead first); an upsale without one is refused.
     if (!params.orderId) return null;
-    const orders = await queryOrders(config, { orderId: params.orderId });
-    if (orders === null) return undefined;
-    const order = orders.find((o) => o.orderId === params.orderId);
+    const order = await queryOrder(config, params.orderId);
+    if (order === undefined) return undefined;
     const productId = params.productId ?? params.product1_id;
     const happened =
-      route === 'upsale' ? order?.items?.some((item) => String(item.productId) === productId) : order?.orderStatus === 'COMPLETE';
+      settle === 'upsale' ? order?.items?.some((item) => String(item.productId) === productId) : order?.orderStatus === 'COMPLETE';
     return order && happened ? success(order) : null;
   }
-  if (route === 'lead' && !params.orderId && params.emailAddress) {
+  if (settle === 'lead' && !params.orderId && params.emailAddress) {
     const filter: Record<string, string> = { emailAddress: params.emailAddress };
     if (params.campaignId) filter.campaignId = params.campaignId;
     const orders = await queryOrders(config, filter);

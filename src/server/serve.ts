@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
-import { createProxyHandler } from '../proxy/handler.js';
+import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
+import { randomId } from '../proxy/signing.js';
+import { listeningOrigins } from './origins.js';
 import { createNodeFetch } from './node-fetch.js';
 import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
 import { listen, toNodeListener, type Listening } from './node.js';
@@ -27,7 +29,7 @@ export interface ServeOptions {
 export interface Serving extends Listening {
   /** The embedded sandbox, when there is one. */
   sandbox?: SandboxServer;
-  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean };
+  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[] };
 }
 
 const SCRIPT_FILES = new Set(['/kfunnel.js', '/kfunnel.min.js', '/kfunnel.min.js.map', '/kfunnel.js.map']);
@@ -45,15 +47,17 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     proxySettings.password = sandboxOptions.password ?? 'sandbox';
     proxySettings.apiUrl = sandbox.url;
   }
-  const proxy = createProxyHandler({ fetch: createNodeFetch(), ...proxySettings, loginId: proxySettings.loginId ?? '', password: proxySettings.password ?? '' });
+  // The proxy needs the bound port for its default public origins, so it is made once listening.
+  let proxy: ProxyHandler | undefined;
   const basePath = '/' + (proxySettings.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
   const scriptDir = options.scriptDir ?? fileURLToPath(new URL('.', import.meta.url));
   const csp = options.csp === true ? STRICT_CSP : options.csp || undefined;
 
+  const host = options.host ?? '127.0.0.1';
   const listening = await listen(
     toNodeListener(async (request, info) => {
       const path = new URL(request.url).pathname;
-      if (path === basePath || path.startsWith(`${basePath}/`)) return proxy(request, info);
+      if (path === basePath || path.startsWith(`${basePath}/`)) return (proxy as ProxyHandler)(request, info);
       if (sandbox && (path === '/_sandbox' || path.startsWith('/_sandbox/'))) {
         return new Response(null, { status: 302, headers: { location: `${sandbox.url}${path === '/_sandbox' ? '/' : path}` } });
       }
@@ -62,13 +66,23 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       return serveStatic(request, { root: options.root, csp });
     }, proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes),
     options.port ?? 8080,
-    options.host ?? '127.0.0.1',
+    host,
   );
+  const publicOrigins = proxySettings.publicOrigins?.length ? proxySettings.publicOrigins : listeningOrigins(host, listening.port);
+  proxy = createProxyHandler({
+    fetch: createNodeFetch(),
+    // Demo mode: the sandbox's credentials are public, so return links are signed with a random secret.
+    secret: embedded ? randomId() : undefined,
+    ...proxySettings,
+    publicOrigins,
+    loginId: proxySettings.loginId ?? '',
+    password: proxySettings.password ?? '',
+  });
   return {
     ...listening,
     url: listening.url.replace('//127.0.0.1:', '//localhost:'),
     sandbox,
-    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded },
+    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins },
     close: async () => {
       await listening.close();
       await sandbox?.close();
