@@ -21,6 +21,15 @@ export interface ProxyStore {
   addToSet(key: string, members: readonly string[], ttlMs: number): Promise<void>;
   hasMember(key: string, member: string): Promise<boolean>;
   members(key: string): Promise<string[]>;
+  /** Puts member on the schedule `key` to be due at atMs (moving it when already there). Kept until claimed. */
+  schedule(key: string, member: string, atMs: number): Promise<void>;
+  /** Takes a member off the schedule (it is no longer to be run). */
+  unschedule(key: string, member: string): Promise<void>;
+  /**
+   * Removes and returns up to `limit` members due at nowMs. Atomic: across all instances each member is
+   * returned to exactly one caller (Redis: ZRANGEBYSCORE + ZREM in one Lua script).
+   */
+  claimDue(key: string, nowMs: number, limit: number): Promise<string[]>;
 }
 
 export interface WriteOptions {
@@ -43,7 +52,7 @@ export class StoreUnavailableError extends Error {
 }
 
 interface Entry {
-  value: string | Set<string>;
+  value: string | Set<string> | Map<string, number>;
   expires: number;
   keep: boolean;
 }
@@ -67,7 +76,7 @@ export class MemoryStore implements ProxyStore {
     return entry;
   }
 
-  private write(key: string, value: string | Set<string>, ttlMs: number, keep = false): void {
+  private write(key: string, value: Entry['value'], ttlMs: number, keep = false): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.makeRoom(keep);
     this.entries.set(key, { value, expires: Date.now() + ttlMs, keep });
@@ -137,6 +146,26 @@ export class MemoryStore implements ProxyStore {
   async members(key: string): Promise<string[]> {
     const value = this.live(key)?.value;
     return value instanceof Set ? [...value] : [];
+  }
+
+  async schedule(key: string, member: string, atMs: number): Promise<void> {
+    const entry = this.live(key);
+    const due = entry && entry.value instanceof Map ? entry.value : new Map<string, number>();
+    due.set(member, atMs);
+    this.write(key, due, Number.MAX_SAFE_INTEGER / 2, true);
+  }
+
+  async unschedule(key: string, member: string): Promise<void> {
+    const value = this.live(key)?.value;
+    if (value instanceof Map) value.delete(member);
+  }
+
+  async claimDue(key: string, nowMs: number, limit: number): Promise<string[]> {
+    const value = this.live(key)?.value;
+    if (!(value instanceof Map)) return [];
+    const due = [...value].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([member]) => member);
+    for (const member of due) value.delete(member);
+    return due;
   }
 
   get size(): number {
