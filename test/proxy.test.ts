@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { createProxyHandler, kfunnelMiddleware, MemoryIdempotencyStore, startProxyServer, type ProxyOptions } from '../src/proxy/index.js';
+import { createProxyHandler, kfunnelMiddleware, MemoryIdempotencyStore, MemoryStore, startProxyServer, type ProxyOptions, type ProxyStore } from '../src/proxy/index.js';
 import { configFromEnv, parseTrustProxy } from '../src/proxy/config.js';
-import { ReturnSigner } from '../src/proxy/return-leg.js';
+import { signReturn } from '../src/proxy/return-leg.js';
+import { Signer } from '../src/proxy/signing.js';
 import { requestIdMaker } from '../src/proxy/handler.js';
 import { redactor } from '../src/proxy/log.js';
 import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
@@ -12,6 +13,16 @@ import { abortable, konnektive, recordingUpstream } from './helpers/upstream.js'
 
 const SITE = 'https://shop.test';
 const LOGIN = { loginId: 'proxy-login-7Q', password: 'proxy-password-x9' };
+/** The visitor the requests below come from (its HttpOnly cookie), and the orders it made earlier. */
+const VISITOR = 'TestVisitor00000000001';
+const OTHER_VISITOR = 'OtherVisitor0000000002';
+const HELD_ORDERS = ['ABCDE12345', 'A', 'X'];
+
+/** A store in which VISITOR already holds HELD_ORDERS, as if its lead calls had made them. */
+function storeWithGrants(store: ProxyStore = new MemoryStore()) {
+  void store.addToSet(`grants:${VISITOR}`, HELD_ORDERS, 60_000);
+  return store;
+}
 
 function proxy(upstream: ReturnType<typeof recordingUpstream>, options: Partial<ProxyOptions> = {}, log: string[] = []) {
   return createProxyHandler({
@@ -20,7 +31,9 @@ function proxy(upstream: ReturnType<typeof recordingUpstream>, options: Partial<
     fetch: upstream.fetch,
     log: (line) => log.push(line),
     rateLimitPerMinute: 0,
+    publicOrigins: [SITE],
     ...options,
+    store: storeWithGrants(options.store ?? options.idempotencyStore),
   });
 }
 
@@ -30,12 +43,15 @@ interface Send {
   method?: string;
   origin?: string | null;
   key?: string;
+  /** The visitor cookie sent; null sends none. */
+  visitor?: string | null;
 }
 
-function request(route: string, { body = {}, headers = {}, method = 'POST', origin = SITE, key }: Send = {}) {
+function request(route: string, { body = {}, headers = {}, method = 'POST', origin = SITE, key, visitor = VISITOR }: Send = {}) {
   const all: Record<string, string> = { ...headers };
   if (origin) all.origin = origin;
   if (key) all['idempotency-key'] = key;
+  if (visitor) all.cookie = `kf_v=${visitor}`;
   const raw = typeof body === 'string' || body instanceof Uint8Array;
   if (!raw) all['content-type'] ??= 'application/json';
   return new Request(`${SITE}/kfunnel/${route}`, {
@@ -312,7 +328,7 @@ describe('proxy: idempotency', () => {
     assert.equal(upstream.to('/upsale/import/').length, 1);
   });
 
-  test('a paid order is never charged again, whatever the key; its upsales must come from its session', async () => {
+  test('a paid order is never charged again, whatever the key; its upsales only for its own visitor', async () => {
     const upstream = recordingUpstream(() => konnektive('SUCCESS', COMPLETE));
     const handler = proxy(upstream);
     await handler(request('order', { body: ORDER, key: 'first-pay-0001' }));
@@ -320,10 +336,12 @@ describe('proxy: idempotency', () => {
     assert.equal(resubmit.status, 200);
     assert.equal(resubmit.headers.get('idempotent-replayed'), 'order-complete');
     assert.equal(upstream.to('/order/import/').length, 1);
-    const foreign = await json(await handler(request('upsale', { body: { orderId: ORDER.orderId, sessionId: 'c'.repeat(32), productId: '10' }, key: 'foreign-upsale1' })));
-    assert.equal(foreign.body.code, 'order_not_in_session');
+    const foreign = await json(await handler(request('upsale', { body: { orderId: ORDER.orderId, sessionId: ORDER.sessionId, productId: '10' }, key: 'foreign-upsale1', visitor: OTHER_VISITOR })));
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.body.code, 'not_your_order');
     const own = await handler(request('upsale', { body: { orderId: ORDER.orderId, sessionId: ORDER.sessionId, productId: '10' }, key: 'own-upsale-0001' }));
     assert.equal(own.status, 200);
+    assert.equal(upstream.to('/upsale/import/').length, 1);
   });
 
   test('keys expire after their time to live', async () => {
@@ -385,11 +403,11 @@ describe('proxy: origins and the visitor address', () => {
     });
   }
 
-  test('behind a TLS-terminating proxy, the forwarded proto makes the https page same-origin', async () => {
-    const upstream = recordingUpstream();
-    const handler = proxy(upstream, { trustProxy: { hops: 1 } });
+  test('behind a TLS-terminating proxy, the configured https origin makes the https page same-origin', async () => {
+    const upstream = recordingUpstream(() => konnektive('SUCCESS', COMPLETE));
+    const handler = proxy(upstream);
     const response = await handler(
-      new Request('http://shop.test/kfunnel/click', { method: 'POST', headers: { origin: SITE, 'x-forwarded-proto': 'https', 'content-type': 'application/json' }, body: '{"pageType":"presellPage"}' }),
+      new Request('http://shop.test/kfunnel/order', { method: 'POST', headers: { origin: SITE, cookie: `kf_v=${VISITOR}`, 'idempotency-key': 'tls-terminated-1', 'content-type': 'application/json' }, body: JSON.stringify(ORDER) }),
     );
     assert.equal(response.status, 200);
   });
@@ -427,19 +445,46 @@ describe('proxy: the 3-D Secure return leg', () => {
     assert.match(errorRedirectsTo, /^https:\/\/shop\.test\/kfunnel\/return\/e\/[\w-]+\.[\w-]+$/);
   });
 
-  test('success: a cross-site POST with no cookies is sent on to the next page (303) and the order is recorded', async () => {
+  test('success: a cross-site POST with no cookies is sent on to the next page (303) and the order, checked with Query Order, is recorded', async () => {
     const upstream = recordingUpstream(() => konnektive('MERC_REDIRECT', { url: 'https://bank.test/3ds' }));
     const handler = proxy(upstream);
     const { redirectsTo } = await returnUrls(handler, upstream);
+    upstream.answer((call) => (call.path === '/order/query/' ? konnektive('SUCCESS', { totalResults: 1, data: [COMPLETE] }) : konnektive('ERROR', 'unexpected')));
     const orderData = JSON.stringify({ ...COMPLETE, sessionId: ORDER.sessionId });
     const response = await handler(
       new Request(redirectsTo, { method: 'POST', headers: { origin: 'https://bank.test', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ finalizeTransaction: '1', orderData }) }),
     );
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), `${SITE}/upsell1.html`);
+    assert.equal(upstream.to('/order/query/')[0].params.orderId, ORDER.orderId);
     const resubmit = await handler(request('order', { body: ORDER, key: 'after-3ds-0001' }));
     assert.equal(resubmit.headers.get('idempotent-replayed'), 'order-complete');
     assert.equal(upstream.to('/order/import/').length, 1);
+  });
+
+  test('posted orderData is never believed: an order Konnektive has not completed is not recorded as paid', async () => {
+    const upstream = recordingUpstream(() => konnektive('MERC_REDIRECT', { url: 'https://bank.test/3ds' }));
+    const handler = proxy(upstream);
+    const { redirectsTo } = await returnUrls(handler, upstream);
+    upstream.answer((call) => (call.path === '/order/query/' ? konnektive('SUCCESS', { data: [{ ...COMPLETE, orderStatus: 'PARTIAL' }] }) : konnektive('ERROR', 'Transaction Declined')));
+    const orderData = JSON.stringify({ ...COMPLETE, orderId: ORDER.orderId });
+    const response = await handler(new Request(redirectsTo, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ orderData }) }));
+    assert.equal(response.status, 303);
+    const resubmit = await handler(request('order', { body: ORDER, key: 'after-forged-01' }));
+    assert.equal(resubmit.headers.get('idempotent-replayed'), null, 'the order was not recorded as paid');
+    assert.equal(upstream.to('/order/import/').length, 2, 'the real buyer can still pay');
+  });
+
+  test('a return link only works on the host it was made for, and not for another visitor', async () => {
+    const upstream = recordingUpstream(() => konnektive('MERC_REDIRECT', { url: 'https://bank.test/3ds' }));
+    const handler = proxy(upstream, { publicOrigins: [SITE, 'https://other-shop.test'] });
+    const { redirectsTo } = await returnUrls(handler, upstream);
+    const moved = await json(await handler(new Request(redirectsTo.replace(SITE, 'https://other-shop.test'))));
+    assert.equal(moved.body.code, 'bad_return_link');
+    const stranger = await json(await handler(new Request(redirectsTo, { headers: { cookie: `kf_v=${OTHER_VISITOR}` } })));
+    assert.equal(stranger.body.code, 'not_your_order');
+    const own = await handler(new Request(redirectsTo, { headers: { cookie: `kf_v=${VISITOR}` } }));
+    assert.equal(own.status, 303);
   });
 
   test('failure: errorMsg goes back to the checkout', async () => {
@@ -466,7 +511,7 @@ describe('proxy: the 3-D Secure return leg', () => {
 
   const forged: Array<[string, (link: string) => string]> = [
     ['a forged signature', (link) => link.replace(/\.[\w-]+$/, '.AAAA')],
-    ['a payload swapped to another site', (link) => link.replace(/\/s\/[\w-]+\./, `/s/${Buffer.from(JSON.stringify(['https://evil.test/', 'https://evil.test/', 9e9])).toString('base64url')}.`)],
+    ['a payload swapped to another site', (link) => link.replace(/\/s\/[\w-]+\./, `/s/${Buffer.from(JSON.stringify(['return', 'https://evil.test/', 'https://evil.test/', 9e9, 'ABCDE12345', 'x', SITE])).toString('base64url')}.`)],
   ];
   for (const [name, tamper] of forged) {
     test(`${name} is refused (400), as a page for a browser`, async () => {
@@ -480,8 +525,8 @@ describe('proxy: the 3-D Secure return leg', () => {
   }
 
   test('an expired link is refused', async () => {
-    const signer = new ReturnSigner(`kfunnel-return:${LOGIN.loginId}:${LOGIN.password}`);
-    const token = await signer.sign({ next: `${SITE}/a`, back: `${SITE}/b`, expires: Math.floor(Date.now() / 1000) - 1 });
+    const signer = new Signer(`kfunnel-return:${LOGIN.loginId}:${LOGIN.password}`);
+    const token = await signReturn(signer, { next: `${SITE}/a`, back: `${SITE}/b`, expires: Math.floor(Date.now() / 1000) - 1, orderId: 'ABCDE12345', visitor: 'x', origin: SITE });
     const response = await proxy(recordingUpstream())(new Request(`${SITE}/kfunnel/return/s/${token}`));
     assert.equal((await json(response)).body.code, 'bad_return_link');
   });
@@ -526,11 +571,19 @@ describe('proxy: logging', () => {
   });
 });
 
+const requestAs = request;
+
 describe('proxy: runtimes', () => {
   test('the bare fetch handler runs the whole flow against the sandbox', async () => {
     const sandbox = createSandbox({ loginId: 'sandbox', password: 'sandbox' });
-    const handler = createProxyHandler({ loginId: 'sandbox', password: 'sandbox', apiUrl: 'http://sandbox.test', fetch: (input, init) => sandbox.fetch(new Request(input as string, init)), log: () => {}, rateLimitPerMinute: 0 });
-    const click = await json(await handler(request('click', { body: { pageType: 'checkoutPage', campaignId: '3', requestUri: `${SITE}/checkout.html?affId=X1` } })));
+    const handler = createProxyHandler({ loginId: 'sandbox', password: 'sandbox', apiUrl: 'http://sandbox.test', fetch: (input, init) => sandbox.fetch(new Request(input as string, init)), log: () => {}, rateLimitPerMinute: 0, publicOrigins: [SITE] });
+    // A fresh visitor: the click answer gives it its cookie, which the calls below carry like a browser does.
+    const first = await handler(requestAs('click', { visitor: null, body: { pageType: 'checkoutPage', campaignId: '3', requestUri: `${SITE}/checkout.html?affId=X1` } }));
+    const visitorCookie = first.headers.getSetCookie().find((c) => c.startsWith('__Host-kf_v=')) as string;
+    assert.match(visitorCookie, /^__Host-kf_v=[\w-]{22}; Path=\/; Max-Age=\d+; SameSite=Lax; Secure; HttpOnly$/);
+    const visitor = visitorCookie.slice('__Host-kf_v='.length, visitorCookie.indexOf(';'));
+    const request = (route: string, send: Send) => requestAs(route, { ...send, visitor: null, headers: { cookie: `__Host-kf_v=${visitor}` } });
+    const click = await json(first);
     const sessionId = click.body.message.sessionId;
     const lead = await json(await handler(request('lead', { body: { campaignId: '3', sessionId, firstName: 'Ada', lastName: 'L', emailAddress: 'a@b.co' } })));
     const orderId = lead.body.message.orderId;

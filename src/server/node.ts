@@ -148,6 +148,9 @@ export function listen(
   });
   // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own timeout.
   server.keepAliveTimeout = 65_000;
+  // A client that half-closes after its request (shutdown(SHUT_WR)) still gets its answer: without this
+  // Node ends the socket at the client's FIN, dropping any answer not written by then.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
