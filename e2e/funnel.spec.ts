@@ -60,8 +60,10 @@ test('the whole Recommended API Flow, from an affiliate link with passed values 
   await funnel.ready(page);
   await expect(page.locator('[data-kf-text=orderId]')).toHaveText(orderId);
   expect(await funnel.calls('confirm')).toHaveLength(1);
-  const cookies = (await page.context().cookies()).map((c) => c.name).sort();
-  expect(cookies).toEqual(['kf_sid']);
+  const cookies = await page.context().cookies();
+  expect(cookies.map((c) => c.name).sort()).toEqual(['kf_sid', 'kf_v']);
+  // The visitor cookie is the proxy's own: scripts on the page can never read it.
+  expect(cookies.find((c) => c.name === 'kf_v')?.httpOnly).toBe(true);
 });
 
 test('entering the funnel at the checkout: the first click is the checkout, a lead is made before the order', async ({ page, funnel }) => {
