@@ -1,0 +1,313 @@
+/**
+ * The trust model, attacked as an outsider would, against the real proxy and the real sandbox over
+ * loopback (`kfunnel serve` in-process). Every id a page can read (orderId, sessionId, a predictable
+ * key) is given to the attacker; what it must never get is data, charges or redirects of another
+ * visitor's. Each test asserts at the sandbox: what reached "Konnektive", and what was charged.
+ */
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { createProxyHandler } from '../src/proxy/handler.js';
+import { MemoryStore } from '../src/proxy/store.js';
+import { Signer } from '../src/proxy/signing.js';
+import { signReturn } from '../src/proxy/return-leg.js';
+import { createSandbox } from '../src/sandbox/index.js';
+import { startServe, type Serving } from '../src/server/serve.js';
+
+const LOGIN = { loginId: 'trust-login-4k', password: 'trust-password-8q' };
+const CARD = { cardNumber: '4111111111111111', cardMonth: '12', cardYear: '2031', cardSecurityCode: '123' };
+const CUSTOMER = { firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@example.com', phoneNumber: '5125550100', address1: '1 Analytical Way', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' };
+
+let server: Serving;
+const sandbox = () => server.sandbox!.sandbox;
+const state = () => sandbox().state();
+const approved = (type: 'SALE' | 'UPSALE') => state().orders.flatMap((o: any) => o.transactions).filter((t: any) => t.type === type && t.status === 'APPROVED').length;
+const callsTo = (endpoint: string) => state().calls.filter((c: any) => c.endpoint === endpoint).length;
+
+before(async () => {
+  server = await startServe({
+    port: 0,
+    sandbox: LOGIN,
+    proxy: { rateLimitPerMinute: 0, timeoutMs: 1500, moneyTimeoutMs: 1500, log: () => {} },
+  });
+});
+after(() => server.close());
+beforeEach(() => {
+  sandbox().reset();
+  sandbox().faults.clear();
+});
+
+interface Answer {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/** A visitor's browser at the API level: its own cookie jar, its page's Origin. */
+class Visitor {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly origin = server.url) {}
+
+  async post(route: string, body: Record<string, string>, options: { key?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', origin: this.origin, ...options.headers };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (options.key) headers['idempotency-key'] = options.key;
+    const response = await fetch(`${server.url}/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    for (const cookie of response.headers.getSetCookie()) {
+      const pair = cookie.split(';')[0];
+      this.cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+    }
+    const text = await response.text();
+    return { status: response.status, body: JSON.parse(text), text, headers: response.headers };
+  }
+
+  /** Click, lead and a paid order, as the demo checkout makes them. */
+  async buy(card = CARD.cardNumber): Promise<{ sessionId: string; orderId: string }> {
+    const click = await this.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html?affId=A1` });
+    const sessionId = click.body.message.sessionId;
+    const lead = await this.post('lead', { campaignId: '3', sessionId, ...CUSTOMER });
+    const orderId = lead.body.message.orderId;
+    const order = await this.post('order', { ...this.orderBody(sessionId, orderId), cardNumber: card }, { key: `buy-${orderId}` });
+    assert.ok(order.body.result === 'SUCCESS' || order.body.result === 'MERC_REDIRECT', order.text);
+    return { sessionId, orderId };
+  }
+
+  orderBody(sessionId: string, orderId?: string): Record<string, string> {
+    const body: Record<string, string> = { campaignId: '3', sessionId, ...CUSTOMER, ...CARD, product1_id: '2', salesUrl: `${server.url}/checkout.html`, redirectsTo: `${server.url}/upsell1.html`, errorRedirectsTo: `${server.url}/checkout.html` };
+    if (orderId) body.orderId = orderId;
+    return body;
+  }
+}
+
+/** The buyer's data as it would leak: anything of these in an attacker's answer is a failure. */
+const BUYER_DATA = [CUSTOMER.emailAddress, CUSTOMER.lastName, CUSTOMER.phoneNumber, CUSTOMER.address1, '1111'];
+
+describe('trust model: attacks on another visitor', () => {
+  test('attack 1: an orderId read off a thank-you page gets no data, with or without a visitor cookie (403 not_your_order)', async () => {
+    const buyer = new Visitor();
+    const { orderId, sessionId } = await buyer.buy();
+    const attackers = [new Visitor(), await freshVisitorWithCookie()];
+    const before = state().calls.length;
+    for (const attacker of attackers) {
+      for (const [route, body] of [
+        ['order', { orderId, campaignId: '3', product1_id: '2', ...CARD }],
+        ['order', { orderId }],
+        ['lead', { orderId, firstName: 'Eve' }],
+        ['confirm', { orderId }],
+        ['paypal', { orderId, token: 'EC-1', payerId: 'P1' }],
+      ] as const) {
+        const answer = await attacker.post(route, body, { key: `attack-one-${route}-${attacker.cookies.size}` });
+        assert.equal(answer.status, 403, `${route}: ${answer.text}`);
+        assert.equal(answer.body.code, 'not_your_order');
+        for (const value of [...BUYER_DATA, sessionId]) assert.ok(!answer.text.includes(value), `${route} answer leaks ${value}`);
+      }
+    }
+    assert.equal(state().calls.length, before, 'nothing reached Konnektive');
+  });
+
+  test("attack 2: the victim's sessionId and orderId charge nothing (no upsale at the sandbox)", async () => {
+    const buyer = new Visitor();
+    const { orderId, sessionId } = await buyer.buy();
+    const attacker = await freshVisitorWithCookie();
+    // Adopting the victim's session by a bare ?sessionId= click keeps affiliate credit but grants no order.
+    await attacker.post('click', { pageType: 'upsellPage1', sessionId });
+    const upsale = await attacker.post('upsale', { orderId, sessionId, productId: '10', productQty: '5' }, { key: 'attacker-upsale-01' });
+    assert.equal(upsale.status, 403);
+    assert.equal(upsale.body.code, 'not_your_order');
+    assert.equal(callsTo('upsale'), 0);
+    assert.equal(approved('UPSALE'), 0);
+    // The buyer's own upsale still goes through.
+    const own = await buyer.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'buyer-upsale-001' });
+    assert.equal(own.body.result, 'SUCCESS', own.text);
+    assert.equal(approved('UPSALE'), 1);
+  });
+
+  test('attack 3: 20 concurrent retries of an upsale whose answer was lost charge exactly once', async () => {
+    const buyer = new Visitor();
+    const { orderId, sessionId } = await buyer.buy();
+    // Konnektive books the upsale, then its answer is lost (the connection resets mid-answer).
+    sandbox().faults.set([{ mode: 'reset', endpoints: ['upsale'], times: 1 }]);
+    const body = { orderId, sessionId, productId: '10' };
+    const first = await buyer.post('upsale', body, { key: 'lost-upsale-key-1' });
+    assert.equal(first.status, 502, first.text);
+    const retries = await Promise.all(Array.from({ length: 20 }, () => buyer.post('upsale', body, { key: 'lost-upsale-key-1' })));
+    assert.ok(retries.every((r) => r.status === 200 && r.body.result === 'SUCCESS'), retries.map((r) => r.status).join(','));
+    assert.equal(approved('UPSALE'), 1, 'one charge');
+    assert.equal(callsTo('upsale'), 1, 'Import Upsale reached Konnektive once');
+  });
+
+  test("attack 4: forged return data on the attacker's own return link does not mark the victim's order paid", async () => {
+    const buyer = new Visitor();
+    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+    const victimLead = await buyer.post('lead', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER });
+    const victimOrderId = victimLead.body.message.orderId;
+    // The attacker starts its own 3-D Secure payment to get a valid return link, and abandons it.
+    const attacker = new Visitor();
+    const attackerClick = await attacker.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+    const merc = await attacker.post('order', { ...attacker.orderBody(attackerClick.body.message.sessionId), cardNumber: '4000000000003220', emailAddress: 'eve@example.com' }, { key: 'attacker-3ds-0001' });
+    assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
+    const link = returnLinkOf(lastPendingCharge());
+    const forged = JSON.stringify({ orderId: victimOrderId, orderStatus: 'COMPLETE', totalAmount: 0 });
+    const back = await fetch(link, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ orderData: forged }) });
+    assert.equal(back.status, 303);
+    // The real buyer now pays: Konnektive charges, nobody is told "paid" for nothing.
+    const order = await buyer.post('order', buyer.orderBody(click.body.message.sessionId, victimOrderId), { key: 'victim-pays-0001' });
+    assert.equal(order.body.message.orderStatus, 'COMPLETE', order.text);
+    assert.equal(order.headers.get('idempotent-replayed'), null);
+    assert.equal(approved('SALE'), 1);
+  });
+
+  test('attack 5: Host, X-Forwarded-Host and absolute-form targets never put another host in return links or Location', async () => {
+    const buyer = new Visitor();
+    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+    const sessionId = click.body.message.sessionId;
+    const tricks: Array<[string, Record<string, string>, string]> = [
+      ['Host', { host: 'evil.test' }, `/kfunnel/order`],
+      ['X-Forwarded-Host', { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' }, `/kfunnel/order`],
+      ['absolute-form target', { host: 'evil.test' }, `http://evil.test/kfunnel/order`],
+    ];
+    for (const [name, headers, target] of tricks) {
+      const answer = await rawPost(target, { ...headers, origin: 'http://evil.test', cookie: cookieHeader(buyer) }, { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, `host-trick-${name.length}`);
+      assert.equal(answer.status, 403, `${name}: ${answer.text}`);
+      assert.match(answer.body.code, /^(host_not_allowed|origin_not_allowed)$/);
+    }
+    // The honest request through the same server: its return links name only the configured origin.
+    const merc = await buyer.post('order', { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, { key: 'honest-3ds-0001', headers: { 'x-forwarded-host': 'evil.test' } });
+    assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
+    assert.equal(callsTo('order'), 1, 'only the honest order reached Konnektive');
+    const charge = lastPendingCharge();
+    for (const link of [charge.redirectsTo, charge.errorRedirectsTo]) assert.ok(link.startsWith(`${server.url}/kfunnel/return/`), link);
+    const location = (await fetch(charge.errorRedirectsTo, { redirect: 'manual', headers: { 'x-forwarded-host': 'evil.test' } })).headers.get('location');
+    assert.ok(location?.startsWith(`${server.url}/`), `Location ${location}`);
+  });
+
+  test('attack 6: an order sent without orderId whose answer is lost, retried 5 times at once, charges once', async () => {
+    const buyer = new Visitor();
+    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+    sandbox().faults.set([{ mode: 'truncated', endpoints: ['order'], times: 1 }]);
+    const body = buyer.orderBody(click.body.message.sessionId);
+    const first = await buyer.post('order', body, { key: 'no-order-id-key-1' });
+    assert.equal(first.status, 502, first.text);
+    const retries = await Promise.all(Array.from({ length: 5 }, () => buyer.post('order', body, { key: 'no-order-id-key-1' })));
+    assert.ok(retries.every((r) => r.body.message?.orderStatus === 'COMPLETE'), retries.map((r) => r.text).join('\n'));
+    assert.equal(approved('SALE'), 1, 'one charge');
+    assert.equal(callsTo('order'), 1);
+    assert.equal(state().orders.length, 1, 'the proxy made one lead, and the order is on it');
+  });
+
+  test("attack 8: a stranger using the buyer's (predictable) confirm key first does not stop the buyer's Confirm Order", async () => {
+    const buyer = new Visitor();
+    const { orderId } = await buyer.buy();
+    const stranger = await freshVisitorWithCookie();
+    const key = `confirm-${orderId}`;
+    const preclaim = await stranger.post('confirm', { orderId }, { key });
+    assert.equal(preclaim.body.code, 'not_your_order');
+    const confirm = await buyer.post('confirm', { orderId }, { key });
+    assert.equal(confirm.body.result, 'SUCCESS', confirm.text);
+    assert.equal(state().orders[0].confirmations, 1);
+  });
+});
+
+describe('trust model: the store under pressure (attack 7)', () => {
+  test('a flood of fresh keys never evicts an unsettled or paid record; past capacity new keys get 503 store_full', async () => {
+    const store = new MemoryStore(60);
+    const upstream = createSandbox(LOGIN);
+    const handler = createProxyHandler({
+      ...LOGIN,
+      apiUrl: 'http://sandbox.test',
+      fetch: (input, init) => upstream.fetch(new Request(input as string, init)),
+      store,
+      publicOrigins: ['http://shop.test'],
+      rateLimitPerMinute: 0,
+      keysPerVisitorPerHour: 1000,
+      log: () => {},
+    });
+    const post = async (route: string, body: Record<string, string>, cookie: string, key: string) => {
+      const response = await handler(new Request(`http://shop.test/kfunnel/${route}`, { method: 'POST', headers: { origin: 'http://shop.test', 'content-type': 'application/json', cookie, 'idempotency-key': key }, body: JSON.stringify(body) }));
+      return { status: response.status, body: await response.json(), cookies: response.headers.getSetCookie() };
+    };
+    const click = await post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: 'http://shop.test/' }, '', 'unused-click-key');
+    const cookie = click.cookies.find((c) => c.startsWith('kf_v='))!.split(';')[0];
+    const order = { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER, ...CARD, product1_id: '2' };
+    const paid = await post('order', order, cookie, 'the-paid-attempt');
+    assert.equal(paid.body.message.orderStatus, 'COMPLETE');
+    // The flood: declined attempts under fresh keys from fresh visitors, until the store refuses.
+    const statuses: number[] = [];
+    for (let i = 0; i < 200 && !statuses.includes(503); i++) {
+      const flood = await post('order', { ...order, sessionId: 'f'.repeat(32), cardNumber: '4000000000000002' }, `kf_v=Flood${String(i).padStart(17, '0')}`, `flood-key-${i}`);
+      statuses.push(flood.status);
+    }
+    const full = await post('order', { ...order, sessionId: 'e'.repeat(32) }, `kf_v=Late${'0'.repeat(18)}`, 'late-key-000001');
+    assert.equal(full.status, 503);
+    assert.equal(full.body.code, 'store_full');
+    assert.ok(store.size <= 60 + 2, `store holds ${store.size}`);
+    // The first, paid attempt is still known: its retry is replayed, never charged again.
+    const retry = await post('order', order, cookie, 'the-paid-attempt');
+    assert.equal(retry.body.message.orderStatus, 'COMPLETE');
+    const sales = upstream.state().orders.flatMap((o: any) => o.transactions).filter((t: any) => t.type === 'SALE' && t.status === 'APPROVED');
+    assert.equal(sales.length, 1);
+  });
+});
+
+describe('trust model: demo secrets and return links', () => {
+  test('demo mode signs with a random per-process secret: the public constant and another process are refused', async () => {
+    const buyer = new Visitor();
+    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+    const lead = await buyer.post('lead', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER });
+    const orderId = lead.body.message.orderId;
+    const target = { next: `${server.url}/upsell1.html`, back: `${server.url}/checkout.html`, expires: Math.floor(Date.now() / 1000) + 600, orderId, visitor: 'x', origin: server.url };
+    for (const secret of [`kfunnel-return:${LOGIN.loginId}:${LOGIN.password}`, 'kfunnel-return:sandbox:sandbox']) {
+      const token = await signReturn(new Signer(secret), target);
+      const response = await fetch(`${server.url}/kfunnel/return/s/${token}`, { redirect: 'manual' });
+      assert.equal(response.status, 400, secret);
+      assert.equal((await response.json()).code, 'bad_return_link');
+    }
+    const other = await startServe({ port: 0, sandbox: LOGIN, proxy: { log: () => {} } });
+    try {
+      const merc = await buyer.post('order', { ...buyer.orderBody(click.body.message.sessionId, orderId), cardNumber: '4000000000003220' }, { key: 'demo-secret-3ds-1' });
+      assert.equal(merc.body.result, 'MERC_REDIRECT');
+      const token = returnLinkOf(lastPendingCharge()).split('/return/s/')[1];
+      const elsewhere = await fetch(`${other.url}/kfunnel/return/s/${token}`, { redirect: 'manual' });
+      assert.equal(elsewhere.status, 400);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+/** A visitor that already has its own proxy cookie (from its own click), like a real attacker's browser. */
+async function freshVisitorWithCookie(): Promise<Visitor> {
+  const visitor = new Visitor();
+  await visitor.post('click', { pageType: 'presellPage', campaignId: '3', requestUri: `${server.url}/` });
+  assert.ok(visitor.cookies.has('kf_v'));
+  return visitor;
+}
+
+const cookieHeader = (visitor: Visitor) => [...visitor.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+
+/** The 3-D Secure charge the sandbox holds last, with the return links the proxy gave it. */
+function lastPendingCharge(): { redirectsTo: string; errorRedirectsTo: string } {
+  const charge = [...sandbox().store.pending.values()].at(-1);
+  assert.ok(charge, 'a 3-D Secure charge is waiting');
+  return charge;
+}
+
+/** The signed success link the proxy gave Konnektive. */
+const returnLinkOf = (charge: { redirectsTo: string }) => charge.redirectsTo;
+
+/** A POST with headers fetch will not send (Host) or a target it cannot express (absolute-form). */
+function rawPost(target: string, headers: Record<string, string>, body: Record<string, string>, key: string): Promise<Answer> {
+  const port = new URL(server.url).port;
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: target, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'idempotency-key': key, ...headers } }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (data += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data), text: data, headers: new Headers() }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
