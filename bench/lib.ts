@@ -98,7 +98,7 @@ export interface Child {
 }
 
 /** Starts bench/server.ts in its own process (so the load generator does not share its CPU). */
-export function startChild(kind: 'sandbox' | 'proxy', env: Record<string, string> = {}): Promise<Child> {
+export function startChild(kind: 'sandbox' | 'proxy' | 'bare', env: Record<string, string> = {}): Promise<Child> {
   const child = fork(new URL('./server.ts', import.meta.url).pathname, [kind], {
     execArgv: ['--expose-gc', '--import', new URL('../scripts/register-ts.mjs', import.meta.url).pathname],
     env: { ...process.env, ...env },
