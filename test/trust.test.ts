@@ -53,7 +53,7 @@ class Visitor {
     const headers: Record<string, string> = { 'content-type': 'application/json', origin: this.origin, ...options.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     if (options.key) headers['idempotency-key'] = options.key;
-    const response = await fetch(`${server.url}/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const response = await fetch(`${this.origin}/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
     for (const cookie of response.headers.getSetCookie()) {
       const pair = cookie.split(';')[0];
       this.cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
@@ -247,6 +247,58 @@ describe('trust model: the store under pressure (attack 7)', () => {
     assert.equal(retry.body.message.orderStatus, 'COMPLETE');
     const sales = upstream.state().orders.flatMap((o: any) => o.transactions).filter((t: any) => t.type === 'SALE' && t.status === 'APPROVED');
     assert.equal(sales.length, 1);
+  });
+});
+
+describe('trust model: hand-off to another domain', () => {
+  test('a signed kf_h grants the session and its orders to the buyer on the other domain, once; a bare sessionId grants nothing', async () => {
+    const buyer = new Visitor();
+    const { orderId, sessionId } = await buyer.buy();
+    // The buyer's next answer on this domain carries a fresh hand-off for its orders.
+    const click = await buyer.post('click', { pageType: 'upsellPage1', sessionId });
+    const handoff = click.headers.get('kfunnel-handoff');
+    assert.ok(handoff, 'a visitor holding an order gets a hand-off');
+    const fresh = await new Visitor().post('click', { pageType: 'presellPage', campaignId: '3', requestUri: `${server.url}/` });
+    assert.equal(fresh.headers.get('kfunnel-handoff'), null, 'a visitor holding nothing gets none');
+
+    // On the other domain (another host name of the same proxy) the same person is a new visitor.
+    const otherOrigin = server.url.replace('localhost', '127.0.0.1');
+    const bare = new Visitor(otherOrigin);
+    await bare.post('click', { pageType: 'upsellPage1', sessionId });
+    assert.equal((await bare.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'bare-session-upsale' })).body.code, 'not_your_order');
+
+    const handed = new Visitor(otherOrigin);
+    await handed.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': handoff } });
+    const upsale = await handed.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'handed-off-upsale' });
+    assert.equal(upsale.body.result, 'SUCCESS', upsale.text);
+    assert.equal(approved('UPSALE'), 1);
+
+    // The same token again (a forwarded link) grants nothing; neither does a forged one.
+    for (const token of [handoff, handoff.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))]) {
+      const other = new Visitor(otherOrigin);
+      await other.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': token } });
+      assert.equal((await other.post('confirm', { orderId })).body.code, 'not_your_order');
+    }
+    assert.equal(state().orders[0].confirmations, 0);
+  });
+
+  test('pages on an allowed origin of another site get the visitor token as a header, not only as a cookie', async () => {
+    const landers = 'https://landers.example';
+    const other = await startServe({ port: 0, sandbox: LOGIN, proxy: { allowedOrigins: [landers], rateLimitPerMinute: 0, log: () => {} } });
+    try {
+      const response = await fetch(`${other.url}/kfunnel/click`, { method: 'POST', headers: { origin: landers, 'content-type': 'application/json' }, body: JSON.stringify({ pageType: 'presellPage', campaignId: '3', requestUri: `${landers}/` }) });
+      const token = response.headers.get('kfunnel-visitor');
+      assert.match(token ?? '', /^[\w-]{22}$/);
+      assert.match(response.headers.get('access-control-expose-headers') ?? '', /KFunnel-Visitor/);
+      // Sent back as a header, it is the same visitor: the proxy issues no new cookie.
+      const again = await fetch(`${other.url}/kfunnel/click`, { method: 'POST', headers: { origin: landers, 'content-type': 'application/json', 'kfunnel-visitor': token! }, body: JSON.stringify({ pageType: 'presellPage', campaignId: '3', requestUri: `${landers}/` }) });
+      assert.equal(again.headers.getSetCookie().some((c) => c.startsWith('kf_v=')), false);
+      // Same-origin pages never see it.
+      const own = await fetch(`${other.url}/kfunnel/click`, { method: 'POST', headers: { origin: other.url, 'content-type': 'application/json' }, body: JSON.stringify({ pageType: 'presellPage', campaignId: '3', requestUri: `${other.url}/` }) });
+      assert.equal(own.headers.get('kfunnel-visitor'), null);
+    } finally {
+      await other.close();
+    }
   });
 });
 

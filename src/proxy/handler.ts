@@ -40,6 +40,8 @@ interface Call {
   params: Record<string, string>;
   /** The visitor the call is made for (new ones get their cookie with this answer). */
   visitor: string;
+  /** The visitor came with its cookie (or header): it may hold orders. */
+  known: boolean;
   /** The proxy's public origin for this request; only money calls require one. */
   self: string | undefined;
   timeoutMs: number;
@@ -249,7 +251,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       params.paypalBillerId = config.paypalMerchantId;
     }
 
-    const call: Call = { route, policy, params, visitor, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies };
+    const call: Call = { route, policy, params, visitor, known: known !== undefined, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies };
     let outcome: Outcome | undefined;
     if (policy.replaysPaid && params.orderId) {
       // This order is already paid: answer as Konnektive did then, and charge nothing.
@@ -280,9 +282,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const sessionId = answer.sessionId ?? call.params.sessionId;
     if (answer.sessionId) call.cookies.push(setCookie('kf_sid', answer.sessionId, COOKIE_LIFETIME.kf_sid, scope));
     if (answer.orderId && (call.route === 'lead' || call.route === 'order')) call.cookies.push(setCookie('kf_oid', answer.orderId, COOKIE_LIFETIME.kf_oid, scope));
-    if (sessionId && answer.result === 'SUCCESS') {
+    // A hand-off matters once the visitor holds an order (a bare ?sessionId= already carries the session),
+    // so presell and lead pages, most of the traffic, sign nothing.
+    if (sessionId && answer.result === 'SUCCESS' && call.known) {
       try {
-        call.headers[HANDOFF_HEADER] = await signHandoff(signer, sessionId, await grants.orders(call.visitor));
+        const orders = await grants.orders(call.visitor);
+        if (orders.length) call.headers[HANDOFF_HEADER] = await signHandoff(signer, sessionId, orders);
       } catch {
         // Without the store there is no hand-off to give; the answer itself stands.
       }

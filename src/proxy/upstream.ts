@@ -18,14 +18,19 @@ export async function callKonnektive(
 ): Promise<UpstreamResult> {
   const body = new URLSearchParams({ ...params, loginId: config.loginId, password: config.password });
   let response: Response;
+  // A plain timer, not AbortSignal.timeout: on Node 20 every such signal is made transferable, which
+  // cost a few percent of the proxy's CPU per call.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer in ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   try {
     response = await config.fetch(config.apiUrl + path, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
     });
   } catch (error) {
+    clearTimeout(timer);
     const name = (error as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, code: 'upstream_timeout', detail: `no answer in ${timeoutMs} ms` };
     // The answer started and broke off: Konnektive may have acted.
@@ -39,6 +44,8 @@ export async function callKonnektive(
     const name = (error as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, code: 'upstream_timeout', detail: 'answer cut off by timeout' };
     return { ok: false, code: 'upstream_bad_response', detail: `answer cut off: ${causeOf(error)}` };
+  } finally {
+    clearTimeout(timer);
   }
   if (!response.ok) return { ok: false, code: 'upstream_error', detail: `HTTP ${response.status}` };
   try {
