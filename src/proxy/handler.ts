@@ -126,7 +126,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const result = await forward(config, route, params, timeoutMs);
     if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined) };
     const answer = summarize(result.answer);
-    if (answer.orderId && (route === 'lead' || route === 'order')) await grants.add(call.visitor, [answer.orderId]);
+    if (answer.orderId && ROUTE_POLICY[route].grantsOrder) await grants.add(call.visitor, [answer.orderId]);
     return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer };
   }
 
@@ -172,7 +172,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const body = JSON.stringify(settled);
     const answer = summarize(settled);
     if (call.policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, body);
-    if (answer.orderId && (call.route === 'lead' || call.route === 'order')) await grants.add(call.visitor, [answer.orderId]);
+    if (answer.orderId && call.policy.grantsOrder) await grants.add(call.visitor, [answer.orderId]);
     return { status: 200, body, known: true };
   }
 
@@ -235,7 +235,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const cookies: string[] = known ? [] : [visitorCookie(visitor, scope)];
     if (headers['access-control-allow-origin']) headers[VISITOR_HEADER] = visitor;
 
-    const handoff = route === 'click' ? request.headers.get(HANDOFF_HEADER) : null;
+    const handoff = policy.redeemsHandoff ? request.headers.get(HANDOFF_HEADER) : null;
     if (handoff) entry.handoff = await redeemHandoff(handoff, visitor).catch(() => 'unavailable');
 
     if (params.orderId !== undefined ? !(await grants.holds(known && visitor, params.orderId)) : policy.order === 'required') {
@@ -246,7 +246,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       const agent = request.headers.get('user-agent');
       if (agent) params.userAgent = agent.slice(0, 500);
     }
-    if (route === 'order' && params.paySource === 'PAYPAL' && config.paypalMerchantId) {
+    if (policy.paypalMerchant && params.paySource === 'PAYPAL' && config.paypalMerchantId) {
       params.forceMerchantId = config.paypalMerchantId;
       params.paypalBillerId = config.paypalMerchantId;
     }
@@ -281,7 +281,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const answer = readAnswer(outcome.body);
     const sessionId = answer.sessionId ?? call.params.sessionId;
     if (answer.sessionId) call.cookies.push(setCookie('kf_sid', answer.sessionId, COOKIE_LIFETIME.kf_sid, scope));
-    if (answer.orderId && (call.route === 'lead' || call.route === 'order')) call.cookies.push(setCookie('kf_oid', answer.orderId, COOKIE_LIFETIME.kf_oid, scope));
+    if (answer.orderId && call.policy.grantsOrder) call.cookies.push(setCookie('kf_oid', answer.orderId, COOKIE_LIFETIME.kf_oid, scope));
     // A hand-off matters once the visitor holds an order (a bare ?sessionId= already carries the session),
     // so presell and lead pages, most of the traffic, sign nothing.
     if (sessionId && answer.result === 'SUCCESS' && call.known) {

@@ -34,6 +34,12 @@ export interface RoutePolicy {
   replaysPaid: boolean;
   /** How a lost answer is settled before anything is resent (see upstream.ts). */
   settle: 'order' | 'upsale' | 'lead' | 'resend';
+  /** The orderId in the answer is the visitor's from now on (and goes into the kf_oid cookie). */
+  grantsOrder: boolean;
+  /** A KFunnel-Handoff header from another domain is redeemed here (the page's first call). */
+  redeemsHandoff: boolean;
+  /** PayPal orders get forceMerchantId / paypalBillerId from KFUNNEL_PAYPAL_MERCHANT_ID. */
+  paypalMerchant: boolean;
 }
 
 /** The field policy: one row per route. */
@@ -51,6 +57,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: false,
     replaysPaid: false,
     settle: 'resend',
+    grantsOrder: false,
+    redeemsHandoff: true,
+    paypalMerchant: false,
   },
   lead: {
     fields: ['campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM],
@@ -65,6 +74,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: false,
     replaysPaid: false,
     settle: 'lead',
+    grantsOrder: true,
+    redeemsHandoff: false,
+    paypalMerchant: false,
   },
   order: {
     fields: [
@@ -82,6 +94,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: true,
     replaysPaid: true,
     settle: 'order',
+    grantsOrder: true,
+    redeemsHandoff: false,
+    paypalMerchant: true,
   },
   upsale: {
     fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS],
@@ -96,6 +111,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: false,
     replaysPaid: false,
     settle: 'upsale',
+    grantsOrder: false,
+    redeemsHandoff: false,
+    paypalMerchant: false,
   },
   paypal: {
     fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId'],
@@ -110,6 +128,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: true,
     replaysPaid: false,
     settle: 'order',
+    grantsOrder: false,
+    redeemsHandoff: false,
+    paypalMerchant: false,
   },
   confirm: {
     fields: ['orderId'],
@@ -124,6 +145,9 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     recordsPaid: false,
     replaysPaid: false,
     settle: 'resend',
+    grantsOrder: false,
+    redeemsHandoff: false,
+    paypalMerchant: false,
   },
 };
 
