@@ -11,31 +11,44 @@ import { createProxyHandler } from '../src/proxy/handler.js';
 import { MemoryStore } from '../src/proxy/store.js';
 import { Signer } from '../src/proxy/signing.js';
 import { signReturn } from '../src/proxy/return-leg.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import { startServe, type Serving } from '../src/server/serve.js';
+import { startProxyServer } from '../src/proxy/node.js';
+import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
+import { startServe } from '../src/server/serve.js';
 
 const LOGIN = { loginId: 'trust-login-4k', password: 'trust-password-8q' };
 const CARD = { cardNumber: '4111111111111111', cardMonth: '12', cardYear: '2031', cardSecurityCode: '123' };
 const CUSTOMER = { firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@example.com', phoneNumber: '5125550100', address1: '1 Analytical Way', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' };
 
-let server: Serving;
-const sandbox = () => server.sandbox!.sandbox;
+/** The proxy under attack, as `kfunnel serve` or `kfunnel proxy` runs it, and the sandbox behind it. */
+interface Target {
+  url: string;
+  /** The same server under its other host name: "another domain" for hand-offs. */
+  otherUrl: string;
+  sandbox: ReturnType<typeof createSandbox>;
+  close(): Promise<void>;
+}
+const PROXY_OPTIONS = { rateLimitPerMinute: 0, timeoutMs: 1500, moneyTimeoutMs: 1500, log: () => {} };
+const TARGETS: Record<string, () => Promise<Target>> = {
+  'kfunnel serve': async () => {
+    const serving = await startServe({ port: 0, sandbox: LOGIN, proxy: PROXY_OPTIONS });
+    return { url: serving.url, otherUrl: serving.url.replace('localhost', '127.0.0.1'), sandbox: serving.sandbox!.sandbox, close: serving.close };
+  },
+  'kfunnel proxy': async () => {
+    const upstream = await startSandboxServer(LOGIN);
+    const proxy = await startProxyServer({ ...LOGIN, ...PROXY_OPTIONS, apiUrl: upstream.url });
+    const close = async () => {
+      await proxy.close();
+      await upstream.close();
+    };
+    return { url: proxy.url, otherUrl: proxy.url.replace('127.0.0.1', 'localhost'), sandbox: upstream.sandbox, close };
+  },
+};
+let server: Target;
+const sandbox = () => server.sandbox;
 const state = () => sandbox().state();
 const approved = (type: 'SALE' | 'UPSALE') => state().orders.flatMap((o: any) => o.transactions).filter((t: any) => t.type === type && t.status === 'APPROVED').length;
 const callsTo = (endpoint: string) => state().calls.filter((c: any) => c.endpoint === endpoint).length;
 
-before(async () => {
-  server = await startServe({
-    port: 0,
-    sandbox: LOGIN,
-    proxy: { rateLimitPerMinute: 0, timeoutMs: 1500, moneyTimeoutMs: 1500, log: () => {} },
-  });
-});
-after(() => server.close());
-beforeEach(() => {
-  sandbox().reset();
-  sandbox().faults.clear();
-});
 
 interface Answer {
   status: number;
@@ -83,131 +96,178 @@ class Visitor {
 /** The buyer's data as it would leak: anything of these in an attacker's answer is a failure. */
 const BUYER_DATA = [CUSTOMER.emailAddress, CUSTOMER.lastName, CUSTOMER.phoneNumber, CUSTOMER.address1, '1111'];
 
-describe('trust model: attacks on another visitor', () => {
-  test('attack 1: an orderId read off a thank-you page gets no data, with or without a visitor cookie (403 not_your_order)', async () => {
-    const buyer = new Visitor();
-    const { orderId, sessionId } = await buyer.buy();
-    const attackers = [new Visitor(), await freshVisitorWithCookie()];
-    const before = state().calls.length;
-    for (const attacker of attackers) {
-      for (const [route, body] of [
-        ['order', { orderId, campaignId: '3', product1_id: '2', ...CARD }],
-        ['order', { orderId }],
-        ['lead', { orderId, firstName: 'Eve' }],
-        ['confirm', { orderId }],
-        ['paypal', { orderId, token: 'EC-1', payerId: 'P1' }],
-      ] as const) {
-        const answer = await attacker.post(route, body, { key: `attack-one-${route}-${attacker.cookies.size}` });
-        assert.equal(answer.status, 403, `${route}: ${answer.text}`);
-        assert.equal(answer.body.code, 'not_your_order');
-        for (const value of [...BUYER_DATA, sessionId]) assert.ok(!answer.text.includes(value), `${route} answer leaks ${value}`);
-      }
-    }
-    assert.equal(state().calls.length, before, 'nothing reached Konnektive');
-  });
+for (const [name, start] of Object.entries(TARGETS)) {
+  describe(`against ${name}`, () => {
+    before(async () => {
+      server = await start();
+    });
+    after(() => server.close());
+    beforeEach(() => {
+      sandbox().reset();
+      sandbox().faults.clear();
+    });
 
-  test("attack 2: the victim's sessionId and orderId charge nothing (no upsale at the sandbox)", async () => {
-    const buyer = new Visitor();
-    const { orderId, sessionId } = await buyer.buy();
-    const attacker = await freshVisitorWithCookie();
-    // Adopting the victim's session by a bare ?sessionId= click keeps affiliate credit but grants no order.
-    await attacker.post('click', { pageType: 'upsellPage1', sessionId });
-    const upsale = await attacker.post('upsale', { orderId, sessionId, productId: '10', productQty: '5' }, { key: 'attacker-upsale-01' });
-    assert.equal(upsale.status, 403);
-    assert.equal(upsale.body.code, 'not_your_order');
-    assert.equal(callsTo('upsale'), 0);
-    assert.equal(approved('UPSALE'), 0);
-    // The buyer's own upsale still goes through.
-    const own = await buyer.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'buyer-upsale-001' });
-    assert.equal(own.body.result, 'SUCCESS', own.text);
-    assert.equal(approved('UPSALE'), 1);
-  });
+    describe('trust model: attacks on another visitor', () => {
+      test('attack 1: an orderId read off a thank-you page gets no data, with or without a visitor cookie (403 not_your_order)', async () => {
+        const buyer = new Visitor();
+        const { orderId, sessionId } = await buyer.buy();
+        const attackers = [new Visitor(), await freshVisitorWithCookie()];
+        const before = state().calls.length;
+        for (const attacker of attackers) {
+          for (const [route, body] of [
+            ['order', { orderId, campaignId: '3', product1_id: '2', ...CARD }],
+            ['order', { orderId }],
+            ['lead', { orderId, firstName: 'Eve' }],
+            ['confirm', { orderId }],
+            ['paypal', { orderId, token: 'EC-1', payerId: 'P1' }],
+          ] as const) {
+            const answer = await attacker.post(route, body, { key: `attack-one-${route}-${attacker.cookies.size}` });
+            assert.equal(answer.status, 403, `${route}: ${answer.text}`);
+            assert.equal(answer.body.code, 'not_your_order');
+            for (const value of [...BUYER_DATA, sessionId]) assert.ok(!answer.text.includes(value), `${route} answer leaks ${value}`);
+          }
+        }
+        assert.equal(state().calls.length, before, 'nothing reached Konnektive');
+      });
 
-  test('attack 3: 20 concurrent retries of an upsale whose answer was lost charge exactly once', async () => {
-    const buyer = new Visitor();
-    const { orderId, sessionId } = await buyer.buy();
-    // Konnektive books the upsale, then its answer is lost (the connection resets mid-answer).
-    sandbox().faults.set([{ mode: 'reset', endpoints: ['upsale'], times: 1 }]);
-    const body = { orderId, sessionId, productId: '10' };
-    const first = await buyer.post('upsale', body, { key: 'lost-upsale-key-1' });
-    assert.equal(first.status, 502, first.text);
-    const retries = await Promise.all(Array.from({ length: 20 }, () => buyer.post('upsale', body, { key: 'lost-upsale-key-1' })));
-    assert.ok(retries.every((r) => r.status === 200 && r.body.result === 'SUCCESS'), retries.map((r) => r.status).join(','));
-    assert.equal(approved('UPSALE'), 1, 'one charge');
-    assert.equal(callsTo('upsale'), 1, 'Import Upsale reached Konnektive once');
-  });
+      test("attack 2: the victim's sessionId and orderId charge nothing (no upsale at the sandbox)", async () => {
+        const buyer = new Visitor();
+        const { orderId, sessionId } = await buyer.buy();
+        const attacker = await freshVisitorWithCookie();
+        // Adopting the victim's session by a bare ?sessionId= click keeps affiliate credit but grants no order.
+        await attacker.post('click', { pageType: 'upsellPage1', sessionId });
+        const upsale = await attacker.post('upsale', { orderId, sessionId, productId: '10', productQty: '5' }, { key: 'attacker-upsale-01' });
+        assert.equal(upsale.status, 403);
+        assert.equal(upsale.body.code, 'not_your_order');
+        assert.equal(callsTo('upsale'), 0);
+        assert.equal(approved('UPSALE'), 0);
+        // The buyer's own upsale still goes through.
+        const own = await buyer.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'buyer-upsale-001' });
+        assert.equal(own.body.result, 'SUCCESS', own.text);
+        assert.equal(approved('UPSALE'), 1);
+      });
 
-  test("attack 4: forged return data on the attacker's own return link does not mark the victim's order paid", async () => {
-    const buyer = new Visitor();
-    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
-    const victimLead = await buyer.post('lead', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER });
-    const victimOrderId = victimLead.body.message.orderId;
-    // The attacker starts its own 3-D Secure payment to get a valid return link, and abandons it.
-    const attacker = new Visitor();
-    const attackerClick = await attacker.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
-    const merc = await attacker.post('order', { ...attacker.orderBody(attackerClick.body.message.sessionId), cardNumber: '4000000000003220', emailAddress: 'eve@example.com' }, { key: 'attacker-3ds-0001' });
-    assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
-    const link = returnLinkOf(lastPendingCharge());
-    const forged = JSON.stringify({ orderId: victimOrderId, orderStatus: 'COMPLETE', totalAmount: 0 });
-    const back = await fetch(link, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ orderData: forged }) });
-    assert.equal(back.status, 303);
-    // The real buyer now pays: Konnektive charges, nobody is told "paid" for nothing.
-    const order = await buyer.post('order', buyer.orderBody(click.body.message.sessionId, victimOrderId), { key: 'victim-pays-0001' });
-    assert.equal(order.body.message.orderStatus, 'COMPLETE', order.text);
-    assert.equal(order.headers.get('idempotent-replayed'), null);
-    assert.equal(approved('SALE'), 1);
-  });
+      test('attack 3: 20 concurrent retries of an upsale whose answer was lost charge exactly once', async () => {
+        const buyer = new Visitor();
+        const { orderId, sessionId } = await buyer.buy();
+        // Konnektive books the upsale, then its answer is lost (the connection resets mid-answer).
+        sandbox().faults.set([{ mode: 'reset', endpoints: ['upsale'], times: 1 }]);
+        const body = { orderId, sessionId, productId: '10' };
+        const first = await buyer.post('upsale', body, { key: 'lost-upsale-key-1' });
+        assert.equal(first.status, 502, first.text);
+        const retries = await Promise.all(Array.from({ length: 20 }, () => buyer.post('upsale', body, { key: 'lost-upsale-key-1' })));
+        assert.ok(retries.every((r) => r.status === 200 && r.body.result === 'SUCCESS'), retries.map((r) => r.status).join(','));
+        assert.equal(approved('UPSALE'), 1, 'one charge');
+        assert.equal(callsTo('upsale'), 1, 'Import Upsale reached Konnektive once');
+      });
 
-  test('attack 5: Host, X-Forwarded-Host and absolute-form targets never put another host in return links or Location', async () => {
-    const buyer = new Visitor();
-    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
-    const sessionId = click.body.message.sessionId;
-    const tricks: Array<[string, Record<string, string>, string]> = [
-      ['Host', { host: 'evil.test' }, `/kfunnel/order`],
-      ['X-Forwarded-Host', { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' }, `/kfunnel/order`],
-      ['absolute-form target', { host: 'evil.test' }, `http://evil.test/kfunnel/order`],
-    ];
-    for (const [name, headers, target] of tricks) {
-      const answer = await rawPost(target, { ...headers, origin: 'http://evil.test', cookie: cookieHeader(buyer) }, { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, `host-trick-${name.length}`);
-      assert.equal(answer.status, 403, `${name}: ${answer.text}`);
-      assert.match(answer.body.code, /^(host_not_allowed|origin_not_allowed)$/);
-    }
-    // The honest request through the same server: its return links name only the configured origin.
-    const merc = await buyer.post('order', { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, { key: 'honest-3ds-0001', headers: { 'x-forwarded-host': 'evil.test' } });
-    assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
-    assert.equal(callsTo('order'), 1, 'only the honest order reached Konnektive');
-    const charge = lastPendingCharge();
-    for (const link of [charge.redirectsTo, charge.errorRedirectsTo]) assert.ok(link.startsWith(`${server.url}/kfunnel/return/`), link);
-    const location = (await fetch(charge.errorRedirectsTo, { redirect: 'manual', headers: { 'x-forwarded-host': 'evil.test' } })).headers.get('location');
-    assert.ok(location?.startsWith(`${server.url}/`), `Location ${location}`);
-  });
+      test("attack 4: forged return data on the attacker's own return link does not mark the victim's order paid", async () => {
+        const buyer = new Visitor();
+        const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+        const victimLead = await buyer.post('lead', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER });
+        const victimOrderId = victimLead.body.message.orderId;
+        // The attacker starts its own 3-D Secure payment to get a valid return link, and abandons it.
+        const attacker = new Visitor();
+        const attackerClick = await attacker.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+        const merc = await attacker.post('order', { ...attacker.orderBody(attackerClick.body.message.sessionId), cardNumber: '4000000000003220', emailAddress: 'eve@example.com' }, { key: 'attacker-3ds-0001' });
+        assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
+        const link = returnLinkOf(lastPendingCharge());
+        const forged = JSON.stringify({ orderId: victimOrderId, orderStatus: 'COMPLETE', totalAmount: 0 });
+        const back = await fetch(link, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ orderData: forged }) });
+        assert.equal(back.status, 303);
+        // The real buyer now pays: Konnektive charges, nobody is told "paid" for nothing.
+        const order = await buyer.post('order', buyer.orderBody(click.body.message.sessionId, victimOrderId), { key: 'victim-pays-0001' });
+        assert.equal(order.body.message.orderStatus, 'COMPLETE', order.text);
+        assert.equal(order.headers.get('idempotent-replayed'), null);
+        assert.equal(approved('SALE'), 1);
+      });
 
-  test('attack 6: an order sent without orderId whose answer is lost, retried 5 times at once, charges once', async () => {
-    const buyer = new Visitor();
-    const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
-    sandbox().faults.set([{ mode: 'truncated', endpoints: ['order'], times: 1 }]);
-    const body = buyer.orderBody(click.body.message.sessionId);
-    const first = await buyer.post('order', body, { key: 'no-order-id-key-1' });
-    assert.equal(first.status, 502, first.text);
-    const retries = await Promise.all(Array.from({ length: 5 }, () => buyer.post('order', body, { key: 'no-order-id-key-1' })));
-    assert.ok(retries.every((r) => r.body.message?.orderStatus === 'COMPLETE'), retries.map((r) => r.text).join('\n'));
-    assert.equal(approved('SALE'), 1, 'one charge');
-    assert.equal(callsTo('order'), 1);
-    assert.equal(state().orders.length, 1, 'the proxy made one lead, and the order is on it');
-  });
+      test('attack 5: Host, X-Forwarded-Host and absolute-form targets never put another host in return links or Location', async () => {
+        const buyer = new Visitor();
+        const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+        const sessionId = click.body.message.sessionId;
+        const tricks: Array<[string, Record<string, string>, string]> = [
+          ['Host', { host: 'evil.test' }, `/kfunnel/order`],
+          ['X-Forwarded-Host', { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' }, `/kfunnel/order`],
+          ['absolute-form target', { host: 'evil.test' }, `http://evil.test/kfunnel/order`],
+        ];
+        for (const [name, headers, target] of tricks) {
+          const answer = await rawPost(target, { ...headers, origin: 'http://evil.test', cookie: cookieHeader(buyer) }, { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, `host-trick-${name.length}`);
+          assert.equal(answer.status, 403, `${name}: ${answer.text}`);
+          assert.match(answer.body.code, /^(host_not_allowed|origin_not_allowed)$/);
+        }
+        // The honest request through the same server: its return links name only the configured origin.
+        const merc = await buyer.post('order', { ...buyer.orderBody(sessionId), cardNumber: '4000000000003220' }, { key: 'honest-3ds-0001', headers: { 'x-forwarded-host': 'evil.test' } });
+        assert.equal(merc.body.result, 'MERC_REDIRECT', merc.text);
+        assert.equal(callsTo('order'), 1, 'only the honest order reached Konnektive');
+        const charge = lastPendingCharge();
+        for (const link of [charge.redirectsTo, charge.errorRedirectsTo]) assert.ok(link.startsWith(`${server.url}/kfunnel/return/`), link);
+        const location = (await fetch(charge.errorRedirectsTo, { redirect: 'manual', headers: { 'x-forwarded-host': 'evil.test' } })).headers.get('location');
+        assert.ok(location?.startsWith(`${server.url}/`), `Location ${location}`);
+      });
 
-  test("attack 8: a stranger using the buyer's (predictable) confirm key first does not stop the buyer's Confirm Order", async () => {
-    const buyer = new Visitor();
-    const { orderId } = await buyer.buy();
-    const stranger = await freshVisitorWithCookie();
-    const key = `confirm-${orderId}`;
-    const preclaim = await stranger.post('confirm', { orderId }, { key });
-    assert.equal(preclaim.body.code, 'not_your_order');
-    const confirm = await buyer.post('confirm', { orderId }, { key });
-    assert.equal(confirm.body.result, 'SUCCESS', confirm.text);
-    assert.equal(state().orders[0].confirmations, 1);
+      test('attack 6: an order sent without orderId whose answer is lost, retried 5 times at once, charges once', async () => {
+        const buyer = new Visitor();
+        const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
+        sandbox().faults.set([{ mode: 'truncated', endpoints: ['order'], times: 1 }]);
+        const body = buyer.orderBody(click.body.message.sessionId);
+        const first = await buyer.post('order', body, { key: 'no-order-id-key-1' });
+        assert.equal(first.status, 502, first.text);
+        const retries = await Promise.all(Array.from({ length: 5 }, () => buyer.post('order', body, { key: 'no-order-id-key-1' })));
+        assert.ok(retries.every((r) => r.body.message?.orderStatus === 'COMPLETE'), retries.map((r) => r.text).join('\n'));
+        assert.equal(approved('SALE'), 1, 'one charge');
+        assert.equal(callsTo('order'), 1);
+        assert.equal(state().orders.length, 1, 'the proxy made one lead, and the order is on it');
+      });
+
+      test("attack 8: a stranger using the buyer's (predictable) confirm key first does not stop the buyer's Confirm Order", async () => {
+        const buyer = new Visitor();
+        const { orderId } = await buyer.buy();
+        const stranger = await freshVisitorWithCookie();
+        const key = `confirm-${orderId}`;
+        const preclaim = await stranger.post('confirm', { orderId }, { key });
+        assert.equal(preclaim.body.code, 'not_your_order');
+        const confirm = await buyer.post('confirm', { orderId }, { key });
+        assert.equal(confirm.body.result, 'SUCCESS', confirm.text);
+        assert.equal(state().orders[0].confirmations, 1);
+      });
+    });
+
+    describe('trust model: hand-off to another domain', () => {
+      test('a signed kf_h grants the session and its orders to the buyer on the other domain, once; a bare sessionId grants nothing', async () => {
+        const buyer = new Visitor();
+        const { orderId, sessionId } = await buyer.buy();
+        // The buyer's next answer on this domain carries a fresh hand-off for its orders.
+        const click = await buyer.post('click', { pageType: 'upsellPage1', sessionId });
+        const handoff = click.headers.get('kfunnel-handoff');
+        assert.ok(handoff, 'a visitor holding an order gets a hand-off');
+        const fresh = await new Visitor().post('click', { pageType: 'presellPage', campaignId: '3', requestUri: `${server.url}/` });
+        assert.equal(fresh.headers.get('kfunnel-handoff'), null, 'a visitor holding nothing gets none');
+
+        // On the other domain (another host name of the same proxy) the same person is a new visitor.
+        const otherOrigin = server.otherUrl;
+        const bare = new Visitor(otherOrigin);
+        await bare.post('click', { pageType: 'upsellPage1', sessionId });
+        assert.equal((await bare.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'bare-session-upsale' })).body.code, 'not_your_order');
+
+        const handed = new Visitor(otherOrigin);
+        await handed.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': handoff } });
+        const upsale = await handed.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'handed-off-upsale' });
+        assert.equal(upsale.body.result, 'SUCCESS', upsale.text);
+        assert.equal(approved('UPSALE'), 1);
+
+        // The same token again (a forwarded link) grants nothing; neither does a forged one.
+        for (const token of [handoff, handoff.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))]) {
+          const other = new Visitor(otherOrigin);
+          await other.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': token } });
+          assert.equal((await other.post('confirm', { orderId })).body.code, 'not_your_order');
+        }
+        assert.equal(state().orders[0].confirmations, 0);
+      });
+
+    });
   });
-});
+}
 
 describe('trust model: the store under pressure (attack 7)', () => {
   test('a flood of fresh keys never evicts an unsettled or paid record; past capacity new keys get 503 store_full', async () => {
@@ -250,38 +310,7 @@ describe('trust model: the store under pressure (attack 7)', () => {
   });
 });
 
-describe('trust model: hand-off to another domain', () => {
-  test('a signed kf_h grants the session and its orders to the buyer on the other domain, once; a bare sessionId grants nothing', async () => {
-    const buyer = new Visitor();
-    const { orderId, sessionId } = await buyer.buy();
-    // The buyer's next answer on this domain carries a fresh hand-off for its orders.
-    const click = await buyer.post('click', { pageType: 'upsellPage1', sessionId });
-    const handoff = click.headers.get('kfunnel-handoff');
-    assert.ok(handoff, 'a visitor holding an order gets a hand-off');
-    const fresh = await new Visitor().post('click', { pageType: 'presellPage', campaignId: '3', requestUri: `${server.url}/` });
-    assert.equal(fresh.headers.get('kfunnel-handoff'), null, 'a visitor holding nothing gets none');
-
-    // On the other domain (another host name of the same proxy) the same person is a new visitor.
-    const otherOrigin = server.url.replace('localhost', '127.0.0.1');
-    const bare = new Visitor(otherOrigin);
-    await bare.post('click', { pageType: 'upsellPage1', sessionId });
-    assert.equal((await bare.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'bare-session-upsale' })).body.code, 'not_your_order');
-
-    const handed = new Visitor(otherOrigin);
-    await handed.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': handoff } });
-    const upsale = await handed.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'handed-off-upsale' });
-    assert.equal(upsale.body.result, 'SUCCESS', upsale.text);
-    assert.equal(approved('UPSALE'), 1);
-
-    // The same token again (a forwarded link) grants nothing; neither does a forged one.
-    for (const token of [handoff, handoff.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))]) {
-      const other = new Visitor(otherOrigin);
-      await other.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': token } });
-      assert.equal((await other.post('confirm', { orderId })).body.code, 'not_your_order');
-    }
-    assert.equal(state().orders[0].confirmations, 0);
-  });
-
+describe('trust model: cross-site landers', () => {
   test('pages on an allowed origin of another site get the visitor token as a header, not only as a cookie', async () => {
     const landers = 'https://landers.example';
     const other = await startServe({ port: 0, sandbox: LOGIN, proxy: { allowedOrigins: [landers], rateLimitPerMinute: 0, log: () => {} } });
@@ -303,6 +332,11 @@ describe('trust model: hand-off to another domain', () => {
 });
 
 describe('trust model: demo secrets and return links', () => {
+  before(async () => {
+    server = await TARGETS['kfunnel serve']();
+  });
+  after(() => server.close());
+
   test('demo mode signs with a random per-process secret: the public constant and another process are refused', async () => {
     const buyer = new Visitor();
     const click = await buyer.post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: `${server.url}/checkout.html` });
