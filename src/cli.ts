@@ -102,7 +102,8 @@ async function main(argv: string[]): Promise<void> {
     const common = { port: port(values.port, 8080), host: values.host };
     if (command === 'proxy' && hasCredentials) {
       const server = await startProxyServer({ ...env, loginId: env.loginId as string, password: env.password as string, ...common });
-      console.log(`kfunnel proxy\n  Routes: ${server.url}/kfunnel/*  ->  ${env.apiUrl ?? 'https://api.konnektive.com'}\n${accepting(server.publicOrigins)}`);
+      const base = env.basePath ?? '/kfunnel';
+      console.log(`kfunnel proxy\n  Routes: ${server.url}${base}/*  ->  ${env.apiUrl ?? 'https://api.konnektive.com'}\n  Script: ${server.url}${base}/kfunnel.min.js\n${accepting(server.publicOrigins)}`);
       return onStop(server.close);
     }
     const serving = await startServe({
@@ -115,8 +116,9 @@ async function main(argv: string[]): Promise<void> {
       ? `embedded sandbox (no KONNEKTIVE_LOGIN_ID / KONNEKTIVE_PASSWORD set)`
       : serving.proxyConfig.apiUrl;
     console.log(`kfunnel ${command}
-  ${command === 'serve' ? `Landers:   ${serving.url}/   (${values.root ?? 'demo-landers'})\n  ` : ''}Proxy:     ${serving.url}${serving.proxyConfig.basePath}/*  ->  ${upstream}${
-      serving.sandbox ? `\n  Sandbox:   ${serving.sandbox.url}/   (inspector; also ${serving.url}/_sandbox)\n  Test card: ${card}, any future expiry, CVV 123` : ''
+  ${command === 'serve' ? `Landers:   ${serving.url}/   (${values.root ?? 'demo-landers'})\n  ` : ''}Script:    ${serving.scriptUrl}   (<script src="${serving.proxyConfig.basePath}/kfunnel.min.js" defer data-campaign-id="..."></script>)
+  Proxy:     ${serving.url}${serving.proxyConfig.basePath}/*  ->  ${upstream}${
+      serving.sandbox ? `\n  Sandbox:   ${serving.url}/_sandbox   (inspector, 3-D Secure and PayPal pages)\n  Test card: ${card}, any future expiry, CVV 123` : ''
     }\n${accepting(serving.proxyConfig.publicOrigins)}`);
     return onStop(serving.close);
   }

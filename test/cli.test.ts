@@ -49,11 +49,16 @@ describe('npx kfunnel', () => {
     const base = banner.match(/Landers:\s+(http:\/\/localhost:\d+)/)![1];
     const page = await fetch(`${base}/checkout.html`);
     assert.match(page.headers.get('content-security-policy') as string, /script-src 'self'/);
+    assert.match(banner, new RegExp(`Script:\\s+${base}/kfunnel/kfunnel\\.min\\.js`));
+    assert.equal((await fetch(`${base}/kfunnel/kfunnel.min.js`)).status, 200);
     assert.equal((await fetch(`${base}/kfunnel.min.js`)).status, 200);
     const click = await fetch(`${base}/kfunnel/click`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: '{"pageType":"presellPage","campaignId":"3","requestUri":"http://x.test/"}' });
     assert.equal((await click.json()).result, 'SUCCESS');
+    // The inspector is on this origin itself (no redirect to a loopback port), as the banner says.
+    assert.match(banner, new RegExp(`Sandbox:\\s+${base}/_sandbox`));
     const inspector = await fetch(`${base}/_sandbox`, { redirect: 'manual' });
-    assert.equal(inspector.status, 302);
+    assert.equal(inspector.status, 200);
+    assert.match(await inspector.text(), /kfunnel sandbox/);
   });
 
   test('proxy with credentials in the environment forwards to KONNEKTIVE_API_URL', async () => {

@@ -25,6 +25,7 @@ import {
   visitorOf,
   type CookieScope,
 } from './visitor.js';
+import { serveScript } from './script-asset.js';
 
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
@@ -344,6 +345,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   }
 
   async function dispatch(request: Request, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Response> {
+    // The drop-in script itself, at `${basePath}/kfunnel.min.js` (see script-asset.ts).
+    const script = await serveScript(request, config.basePath, config.script, entry);
+    if (script) return script;
     const url = new URL(request.url);
     const base = config.basePath;
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new Refusal('unknown_route');

@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { FIELD_MAX_LENGTH, LEAD_FIELDS, toPageType, type KonnektiveAnswer } from '../shared/konnektive.js';
 import type { Campaign } from './campaign.js';
 import { lookupCard } from './cards.js';
-import { publicOrder, type Order, type OrderItem, type PendingCharge, type SandboxStore, type Session } from './store.js';
+import { publicOrder, type Order, type OrderItem, type PendingCharge, type SandboxStore, type Session, type Transaction } from './store.js';
 
 export type Params = Record<string, string>;
 
 export interface ApiContext {
   store: SandboxStore;
   campaigns: Map<number, Campaign>;
-  /** Origin the sandbox is reached at, for its 3-D Secure and PayPal pages. */
-  publicOrigin: string;
+  /**
+   * Where browsers reach the sandbox's pages (3-D Secure, PayPal, alternative payments, pixels) for
+   * this call: an origin, or '' for a path relative to the page (pixels only; `absolute` asks for an
+   * origin, which redirects need).
+   */
+  pageBase: (params: Params, absolute: boolean) => string;
   now: () => number;
 }
 
@@ -39,7 +43,11 @@ export const MESSAGES = {
   quantityInvalid: (field: string) => `${field} must be a whole number from 1 to 99`,
   priceInvalid: (field: string) => `${field} must be a number from 0 to 100000`,
   orderItemsInvalid: 'orderItems must be a JSON object of campaign product id to quantity',
-  paySourceUnsupported: (value: string) => `paySource ${value} is not supported by the sandbox (use CREDITCARD or PAYPAL)`,
+  paySourceUnsupported: (value: string) => `paySource ${value} is not supported by the sandbox (use CREDITCARD, PAYPAL or PREPAID)`,
+  prepaidTypeInvalid: (value: string) => `Invalid prepaidType ${value}: expected one of ${PREPAID_TYPES.join(', ')}`,
+  upsalePaySource: (value: string) => `paySource ${value} cannot be used on Import Upsale: it is charged to the order's pay source, or PREPAID with prepaidType`,
+  eciInvalid: (field: string) => `${field} must be a 2-digit Electronic Commerce Indicator`,
+  threeDsIncomplete: 'External 3-D Secure needs both cavv and eci',
   redirectsRequired: (what: string) => `${what} requires redirectsTo and errorRedirectsTo`,
   paypalNeedsSalesUrl: 'PayPal requires salesUrl, redirectsTo and errorRedirectsTo',
   invalidCard: 'Transaction Declined: Invalid Card Number',
@@ -54,6 +62,11 @@ export const MESSAGES = {
 };
 
 const AFF_KEYS = ['affId', 'c1', 'c2', 'c3', 'c4', 'c5'];
+/**
+ * Alternative payment methods Konnektive takes as paySource=PREPAID with prepaidType (answered with
+ * MERC_REDIRECT to the provider); the sandbox shows a stand-in page for each.
+ */
+export const PREPAID_TYPES = ['KLARNA', 'IDEAL', 'BANCONTACT', 'BLIK', 'P24', 'EPS', 'TWINT', 'TRUSTLY', 'SWISH', 'MBWAY', 'MULTIBANCO', 'BIZUM', 'PAYU'];
 /** The address and contact limits the browser also enforces, plus those of affiliate and custom fields. */
 const LIMITS: Record<string, number> = { ...FIELD_MAX_LENGTH, affId: 10, couponCode: 50 };
 for (let n = 1; n <= 5; n++) {
@@ -135,10 +148,22 @@ export function importClick(params: Params, ctx: ApiContext): KonnektiveAnswer {
   ctx.store.putSession(session);
   const message: Record<string, unknown> = { sessionId: session.sessionId };
   if (Object.keys(session.affVals).length) message.affVals = session.affVals;
-  if (click.fraudPixel && pageType === 'checkoutPage') {
-    message.pixel = `<!-- sandbox device data collector for session ${session.sessionId} -->`;
-  }
+  const campaign = ctx.campaigns.get(session.campaignId);
+  const pixels = [
+    ...(click.fraudPixel && pageType === 'checkoutPage' ? ['fraud' as const] : []),
+    ...(campaign?.pixel?.pageTypes.includes(pageType) ? ['affiliate' as const] : []),
+  ];
+  if (pixels.length) message.pixel = pixels.map((kind) => testPixel(kind, session, pageType, ctx.pageBase(params, false))).join('');
   return success(message);
+}
+
+/**
+ * A test pixel as Konnektive returns them (HTML for the page to inject): an image and a script, each
+ * recording its hit at /_sandbox/pixel/..., so a test or the inspector can see that both ran.
+ */
+function testPixel(kind: 'fraud' | 'affiliate', session: Session, pageType: string, base: string): string {
+  const at = (element: string) => `${base}/_sandbox/pixel/${session.sessionId}/${kind}.${element}?pageType=${pageType}`;
+  return `<img src="${at('gif')}" width="1" height="1" alt=""><script src="${at('js')}" async></script>`;
 }
 
 // ---------------------------------------------------------------- customer fields
@@ -356,12 +381,32 @@ function readCard(params: Params, ctx: ApiContext): CardCheck {
   return { digits, month, year };
 }
 
-function pendingRedirect(ctx: ApiContext, kind: '3ds' | 'paypal', token: string): KonnektiveAnswer {
-  const url =
-    kind === '3ds'
-      ? `${ctx.publicOrigin}/_sandbox/3ds/${token}`
-      : `${ctx.publicOrigin}/_sandbox/paypal/checkoutnow?token=${token}`;
-  return { result: 'MERC_REDIRECT', message: { url } };
+const REDIRECT_PAGES = {
+  '3ds': (token: string) => `/_sandbox/3ds/${token}`,
+  paypal: (token: string) => `/_sandbox/paypal/checkoutnow?token=${token}`,
+  prepaid: (token: string) => `/_sandbox/pay/${token}`,
+};
+
+function pendingRedirect(ctx: ApiContext, params: Params, kind: keyof typeof REDIRECT_PAGES, token: string): KonnektiveAnswer {
+  return { result: 'MERC_REDIRECT', message: { url: `${ctx.pageBase(params, true)}${REDIRECT_PAGES[kind](token)}` } };
+}
+
+/** paySource=PREPAID needs a known prepaidType and both return URLs; an answer when it does not have them. */
+function checkPrepaid(params: Params, prepaidType: string | undefined): KonnektiveAnswer | undefined {
+  if (!prepaidType || !PREPAID_TYPES.includes(prepaidType)) return error(MESSAGES.prepaidTypeInvalid(String(prepaidType ?? '').slice(0, 20)));
+  if (!params.redirectsTo || !params.errorRedirectsTo) return error(MESSAGES.redirectsRequired(`paySource PREPAID (${prepaidType})`));
+  return undefined;
+}
+
+/**
+ * External 3-D Secure results (cavv, eci, xid and the rebill_ pair) from the merchant's own provider.
+ * Undefined when none were sent; an answer when they are incomplete or malformed.
+ */
+function externalThreeDs(params: Params): { eci: string } | KonnektiveAnswer | undefined {
+  if (![params.cavv, params.eci, params.xid].some(Boolean)) return undefined;
+  if (!params.cavv || !params.eci) return error(MESSAGES.threeDsIncomplete);
+  for (const field of ['eci', 'rebill_eci']) if (params[field] && !/^\d{2}$/.test(params[field])) return error(MESSAGES.eciInvalid(field));
+  return { eci: params.eci };
 }
 
 // ---------------------------------------------------------------- Import Order
@@ -401,13 +446,22 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
   if (salesTax !== undefined && !(salesTax >= 0 && salesTax <= 100000)) return error(MESSAGES.priceInvalid('salesTax'));
 
   const paySource = params.paySource || 'CREDITCARD';
-  if (paySource !== 'CREDITCARD' && paySource !== 'PAYPAL') return error(MESSAGES.paySourceUnsupported(paySource.slice(0, 20)));
   let card: CardCheck | undefined;
+  let threeDs: { eci: string } | undefined;
   if (paySource === 'CREDITCARD') {
     card = readCard(params, ctx);
     if (isAnswer(card)) return card;
-  } else if (!params.salesUrl || !params.redirectsTo || !params.errorRedirectsTo) {
-    return error(MESSAGES.paypalNeedsSalesUrl);
+    const external = externalThreeDs(params);
+    if (isAnswer(external)) return external;
+    threeDs = external;
+  } else if (paySource === 'PAYPAL') {
+    if (!params.salesUrl || !params.redirectsTo || !params.errorRedirectsTo) return error(MESSAGES.paypalNeedsSalesUrl);
+  } else if (paySource === 'PREPAID') {
+    // No card fields: the shopper pays on the provider's page.
+    const refused = checkPrepaid(params, params.prepaidType);
+    if (refused) return refused;
+  } else {
+    return error(MESSAGES.paySourceUnsupported(paySource.slice(0, 20)));
   }
 
   const order = existing ?? newOrder(ctx, campaign);
@@ -417,6 +471,7 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
     couponCode: params.couponCode || undefined,
     shipProfileId: params.shipProfileId ? Number(params.shipProfileId) : undefined,
     paySource,
+    prepaidType: paySource === 'PREPAID' ? params.prepaidType : undefined,
     dateUpdated: isoNow(ctx),
   });
   applyTotals(order, campaign, salesTax);
@@ -432,12 +487,30 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
       redirectsTo: params.redirectsTo,
       errorRedirectsTo: params.errorRedirectsTo,
       salesUrl: params.salesUrl,
+      paypalClientMetadataId: params.paypalClientMetadataId,
       approved: false,
       used: false,
     });
     order.orderStatus = 'PENDING';
-    order.transactions.push({ type: 'SALE', status: 'PENDING_PAYPAL', amount: order.totalAmount, at: isoNow(ctx) });
-    return pendingRedirect(ctx, 'paypal', token);
+    order.transactions.push({ type: 'SALE', status: 'PENDING_PAYPAL', amount: order.totalAmount, at: isoNow(ctx), paypalClientMetadataId: params.paypalClientMetadataId });
+    return pendingRedirect(ctx, params, 'paypal', token);
+  }
+
+  if (paySource === 'PREPAID') {
+    const token = hex(12);
+    ctx.store.putPending({
+      token,
+      kind: 'prepaid',
+      prepaidType: params.prepaidType,
+      orderId: order.orderId,
+      redirectsTo: params.redirectsTo,
+      errorRedirectsTo: params.errorRedirectsTo,
+      approved: false,
+      used: false,
+    });
+    order.orderStatus = 'PENDING';
+    order.transactions.push({ type: 'SALE', status: 'PENDING_REDIRECT', amount: order.totalAmount, at: isoNow(ctx) });
+    return pendingRedirect(ctx, params, 'prepaid', token);
   }
 
   const { digits, month, year } = card as { digits: string; month: number; year: number };
@@ -452,6 +525,12 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
     return error(message);
   }
   order.cardOutcome = behaviour.outcome;
+  if (threeDs) {
+    // Authenticated by the merchant's own 3-D Secure provider: no challenge here, for the order or its upsales.
+    if (behaviour.outcome === '3ds') order.cardOutcome = 'approve';
+    completeSale(order, ctx, { threeDs: 'external', eci: threeDs.eci });
+    return success(publicOrder(order));
+  }
   if (behaviour.outcome === '3ds') {
     if (!params.redirectsTo || !params.errorRedirectsTo) return error(MESSAGES.redirectsRequired('3-D Secure'));
     const token = hex(12);
@@ -465,8 +544,8 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
       used: false,
     });
     order.orderStatus = 'PENDING';
-    order.transactions.push({ type: 'SALE', status: 'PENDING_3DS', amount: order.totalAmount, at: isoNow(ctx) });
-    return pendingRedirect(ctx, '3ds', token);
+    order.transactions.push({ type: 'SALE', status: 'PENDING_3DS', amount: order.totalAmount, at: isoNow(ctx), threeDs: 'challenge' });
+    return pendingRedirect(ctx, params, '3ds', token);
   }
   completeSale(order, ctx);
   return success(publicOrder(order));
@@ -481,13 +560,13 @@ function withBillingAsShipping(customer: Params): Params {
   return out;
 }
 
-function completeSale(order: Order, ctx: ApiContext): void {
+function completeSale(order: Order, ctx: ApiContext, extra: Partial<Transaction> = {}): void {
   order.orderStatus = 'COMPLETE';
   order.completedAt = ctx.now();
   order.dateUpdated = isoNow(ctx);
   const pending = order.transactions.findLast((t) => t.type === 'SALE' && t.status.startsWith('PENDING'));
-  if (pending) pending.status = 'APPROVED';
-  else order.transactions.push({ type: 'SALE', status: 'APPROVED', amount: order.totalAmount, at: isoNow(ctx) });
+  if (pending) Object.assign(pending, extra, { status: 'APPROVED' });
+  else order.transactions.push({ type: 'SALE', status: 'APPROVED', amount: order.totalAmount, at: isoNow(ctx), ...extra });
 }
 
 // ---------------------------------------------------------------- Import Upsale
@@ -525,6 +604,28 @@ export function importUpsale(params: Params, ctx: ApiContext): KonnektiveAnswer 
     return error(MESSAGES.replaceMissing(params.replaceProductId.slice(0, 20)));
   }
   const amount = cents(items.reduce((sum, item) => sum + item.price + item.shipping, 0));
+  // An upsale is charged to the order's pay source; a redirect payment needs the shopper's approval
+  // again, so PREPAID (named now, or the order's own) answers MERC_REDIRECT to its stand-in page.
+  if (params.paySource && params.paySource !== 'PREPAID') return error(MESSAGES.upsalePaySource(params.paySource.slice(0, 20)));
+  const prepaidType = params.paySource === 'PREPAID' ? params.prepaidType : order.paySource === 'PREPAID' ? order.prepaidType : undefined;
+  if (params.paySource === 'PREPAID' || prepaidType) {
+    const refused = checkPrepaid(params, prepaidType);
+    if (refused) return refused;
+    const token = hex(12);
+    ctx.store.putPending({
+      token,
+      kind: 'prepaid',
+      prepaidType,
+      orderId: order.orderId,
+      upsale: { items, replaceProductId },
+      redirectsTo: params.redirectsTo,
+      errorRedirectsTo: params.errorRedirectsTo,
+      approved: false,
+      used: false,
+    });
+    order.transactions.push({ type: 'UPSALE', status: 'PENDING_REDIRECT', amount, at: isoNow(ctx) });
+    return pendingRedirect(ctx, params, 'prepaid', token);
+  }
   if (order.cardOutcome === 'approve-decline-upsales') {
     const message = 'Transaction Declined: Insufficient Funds';
     order.transactions.push({ type: 'UPSALE', status: 'DECLINED', amount, message, at: isoNow(ctx) });
@@ -543,8 +644,8 @@ export function importUpsale(params: Params, ctx: ApiContext): KonnektiveAnswer 
       approved: false,
       used: false,
     });
-    order.transactions.push({ type: 'UPSALE', status: 'PENDING_3DS', amount, at: isoNow(ctx) });
-    return pendingRedirect(ctx, '3ds', token);
+    order.transactions.push({ type: 'UPSALE', status: 'PENDING_3DS', amount, at: isoNow(ctx), threeDs: 'challenge' });
+    return pendingRedirect(ctx, params, '3ds', token);
   }
   addUpsale(order, campaign, items, replaceProductId, ctx);
   order.transactions.push({ type: 'UPSALE', status: 'APPROVED', amount, at: isoNow(ctx) });
@@ -558,7 +659,7 @@ function addUpsale(order: Order, campaign: Campaign, items: OrderItem[], replace
   applyTotals(order, campaign);
 }
 
-// ---------------------------------------------------------------- 3-D Secure and PayPal pages
+// ---------------------------------------------------------------- 3-D Secure, PayPal and alternative-payment pages
 
 /** The challenge page's approve button: finishes the pending charge. Returns the order, or a reason. */
 export function approvePending(token: string, ctx: ApiContext): { order: Order; charge: PendingCharge } | string {
@@ -572,7 +673,7 @@ export function approvePending(token: string, ctx: ApiContext): { order: Order; 
   if (charge.upsale) {
     const campaign = ctx.campaigns.get(order.campaignId) as Campaign;
     addUpsale(order, campaign, charge.upsale.items, charge.upsale.replaceProductId, ctx);
-    const pending = order.transactions.findLast((t) => t.type === 'UPSALE' && t.status === 'PENDING_3DS');
+    const pending = order.transactions.findLast((t) => t.type === 'UPSALE' && t.status.startsWith('PENDING'));
     if (pending) pending.status = 'APPROVED';
   } else {
     completeSale(order, ctx);
@@ -607,7 +708,8 @@ export function confirmPaypal(params: Params, ctx: ApiContext): KonnektiveAnswer
   if (!order) return error(MESSAGES.orderNotFound(charge.orderId));
   charge.used = true;
   order.cardOutcome = 'approve';
-  completeSale(order, ctx);
+  const metadataId = params.paypalClientMetadataId ?? charge.paypalClientMetadataId;
+  completeSale(order, ctx, metadataId ? { paypalClientMetadataId: metadataId } : {});
   linkSession(ctx, order, params.sessionId);
   return success(publicOrder(order));
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { toPageType } from '../shared/konnektive.js';
 
 /** A campaign product: Konnektive's "campaign product id" and its price. */
 export interface CampaignProduct {
@@ -36,6 +37,11 @@ export interface Campaign {
   products: CampaignProduct[];
   coupons: Coupon[];
   shipProfiles: ShipProfile[];
+  /**
+   * An affiliate pixel: Import Click answers clicks of these page types (Konnektive's names, e.g.
+   * thankyouPage for a conversion pixel) with a test pixel in message.pixel.
+   */
+  pixel?: { pageTypes: string[] };
 }
 
 /** The built-in demo campaign the demo landers sell from. */
@@ -63,6 +69,8 @@ export const DEMO_CAMPAIGN: Campaign = {
     { shipProfileId: 1, name: 'Standard (5-7 days)', upcharge: 0 },
     { shipProfileId: 2, name: 'Express (1-2 days)', upcharge: 9.95 },
   ],
+  // The affiliate's conversion pixel, so the demo shows Import Click's pixel firing on the thank-you page.
+  pixel: { pageTypes: ['thankyouPage'] },
 };
 
 /** Reads one campaign or an array of campaigns from a JSON file, with a clear error per problem. */
@@ -104,5 +112,15 @@ function checkCampaign(value: unknown, where: string): Campaign {
     })),
     coupons: c.coupons ?? [],
     shipProfiles: c.shipProfiles ?? [],
+    pixel: checkPixel(c.pixel, fail),
   };
+}
+
+function checkPixel(value: unknown, fail: (problem: string) => never): Campaign['pixel'] {
+  if (value === undefined) return undefined;
+  const pageTypes = (value as { pageTypes?: unknown })?.pageTypes;
+  if (!Array.isArray(pageTypes) || !pageTypes.every((t) => toPageType(String(t)) === t)) {
+    fail('pixel.pageTypes must be an array of Konnektive page types (presellPage ... thankyouPage)');
+  }
+  return { pageTypes: pageTypes as string[] };
 }

@@ -17,7 +17,7 @@ import {
 } from './api.js';
 import { DEMO_CAMPAIGN, type Campaign } from './campaign.js';
 import { FAULT_MODES, FaultSwitch, parseFaults, type Fault } from './faults.js';
-import { challengePage, finalizePage, inspectorPage, messagePage, paypalPage } from './pages.js';
+import { alternativePaymentPage, challengePage, finalizePage, INSPECTOR_SCRIPT, inspectorPage, inspectorSections, messagePage, paypalPage } from './pages.js';
 import { publicOrder, SandboxStore, snapshot } from './store.js';
 
 export { DEMO_CAMPAIGN, loadCampaignFile, type Campaign } from './campaign.js';
@@ -31,6 +31,15 @@ export interface SandboxOptions {
   campaigns?: Campaign[];
   /** Clock, for tests of the upsell window. */
   now?: () => number;
+  /**
+   * Where browsers reach the sandbox's pages (3-D Secure, PayPal, alternative payments, test pixels):
+   * - `'request'` (default): the origin the API call came in on (the standalone `kfunnel sandbox`);
+   * - `'shop'`: the shop's own origin, under /_sandbox (`kfunnel serve` answers those paths itself, so
+   *   a phone on the LAN or any host name works): the origin of the call's redirectsTo /
+   *   errorRedirectsTo / salesUrl, and page-relative paths for pixels;
+   * - an absolute URL: always that.
+   */
+  pages?: 'request' | 'shop' | string;
 }
 
 /** Konnektive paths (without the trailing slash) and the sandbox's handler for each. */
@@ -49,6 +58,29 @@ const MAX_PARAMS = 500;
 const MAX_VALUE = 10_000;
 
 const envelope = (status: number, message: string) => jsonResponse(status, { result: 'ERROR', message });
+
+/** The pageBase of ApiContext for one request, per SandboxOptions.pages. */
+function pageBaseFor(pages: SandboxOptions['pages'], requestOrigin: string): ApiContext['pageBase'] {
+  if (pages && pages !== 'request' && pages !== 'shop') {
+    const fixed = new URL(pages).origin;
+    return () => fixed;
+  }
+  if (pages !== 'shop') return () => requestOrigin;
+  return (params, absolute) => {
+    for (const field of ['redirectsTo', 'errorRedirectsTo', 'salesUrl']) {
+      try {
+        const url = new URL(params[field] ?? '');
+        if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+      } catch {
+        // not a URL: try the next
+      }
+    }
+    return absolute ? requestOrigin : '';
+  };
+}
+
+/** A 1x1 transparent GIF, the body of the image half of a test pixel. */
+const PIXEL_GIF = Uint8Array.from(atob('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7'), (c) => c.charCodeAt(0));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function readParams(request: Request, url: URL): Promise<Params | Response> {
@@ -138,7 +170,7 @@ export function createSandbox(options: SandboxOptions = {}) {
         ? new Response('Internal Server Error', { status: 500, headers: { 'content-type': 'text/plain' } })
         : htmlResponse(502, '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
     }
-    const ctx: ApiContext = { store, campaigns, publicOrigin: url.origin, now };
+    const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
     const answer: KonnektiveAnswer =
       params.loginId !== loginId || params.password !== password
         ? { result: 'ERROR', message: MESSAGES.auth }
@@ -151,18 +183,49 @@ export function createSandbox(options: SandboxOptions = {}) {
 
   async function pages(request: Request, url: URL): Promise<Response | undefined> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const ctx: ApiContext = { store, campaigns, publicOrigin: url.origin, now };
+    const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
     const post = request.method === 'POST';
     if (path === '/' || path === '/_sandbox') {
       return htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0'));
+    }
+    if (path === '/_sandbox/live') return htmlResponse(200, inspectorSections(snapshot(store) as never));
+    if (path === '/_sandbox/inspector.js') {
+      return new Response(INSPECTOR_SCRIPT, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } });
     }
     if (path === '/_sandbox/state') return jsonResponse(200, snapshot(store));
     if (path === '/_sandbox/reset' && post) {
       store.reset();
       faults.clear();
       return (request.headers.get('accept') ?? '').includes('text/html')
-        ? new Response(null, { status: 303, headers: { location: '/' } })
+        ? new Response(null, { status: 303, headers: { location: '/_sandbox' } })
         : jsonResponse(200, { result: 'SUCCESS', message: 'Sandbox emptied' });
+    }
+    const pixel = path.match(/^\/_sandbox\/pixel\/([0-9a-f]{32})\/(fraud|affiliate)\.(gif|js)$/);
+    if (pixel) {
+      const [, sessionId, kind, type] = pixel;
+      const pageType = url.searchParams.get('pageType')?.slice(0, 20) || undefined;
+      store.recordPixel({ sessionId, pixel: kind as 'fraud' | 'affiliate', element: type === 'gif' ? 'img' : 'script', pageType, at: new Date(now()).toISOString() });
+      const headers = { 'cache-control': 'no-store', 'content-type': type === 'gif' ? 'image/gif' : 'text/javascript; charset=utf-8' };
+      return new Response(type === 'gif' ? PIXEL_GIF : `/* kfunnel sandbox ${kind} pixel: its request was the hit */`, { headers });
+    }
+    const pay = path.match(/^\/_sandbox\/pay\/([0-9a-f]{24})(\/approve|\/cancel)?$/);
+    if (pay) {
+      const [, token, action] = pay;
+      const charge = store.pending.get(token);
+      if (!action) {
+        const order = charge && store.orders.get(charge.orderId);
+        if (!charge || charge.kind !== 'prepaid' || charge.used || !order) return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
+        return htmlResponse(200, alternativePaymentPage(token, order, charge));
+      }
+      if (!post || charge?.kind !== 'prepaid') return undefined;
+      if (action === '/approve') {
+        const done = approvePending(token, ctx);
+        if (typeof done === 'string') return htmlResponse(409, messagePage('Payment not completed', done));
+        return htmlResponse(200, finalizePage(done.charge.redirectsTo, publicOrder(done.order)));
+      }
+      const failed = failPending(token, ctx);
+      if (typeof failed === 'string') return htmlResponse(409, messagePage('Payment not completed', failed));
+      return redirectWithError(failed.charge.errorRedirectsTo, `${charge.prepaidType} payment was cancelled.`);
     }
     if (path === '/_sandbox/faults') {
       if (request.method === 'DELETE') faults.clear();

@@ -37,10 +37,15 @@ export interface OrderItem {
 
 export interface Transaction {
   type: 'SALE' | 'UPSALE';
-  status: 'APPROVED' | 'DECLINED' | 'PENDING_3DS' | 'PENDING_PAYPAL' | 'FAILED_3DS' | 'CANCELLED';
+  status: 'APPROVED' | 'DECLINED' | 'PENDING_3DS' | 'PENDING_PAYPAL' | 'PENDING_REDIRECT' | 'FAILED_3DS' | 'CANCELLED';
   amount: number;
   message?: string;
   at: string;
+  /** 'external': the merchant sent cavv / eci from its own 3-D Secure provider; 'challenge': the sandbox's page. */
+  threeDs?: 'external' | 'challenge';
+  eci?: string;
+  /** PayPal FraudNet's correlation id, as sent (not secret). */
+  paypalClientMetadataId?: string;
 }
 
 export type OrderStatus = 'PARTIAL' | 'PENDING' | 'COMPLETE' | 'DECLINED';
@@ -59,6 +64,8 @@ export interface Order {
   completedAt?: number;
   customer: Record<string, string>;
   paySource?: string;
+  /** With paySource PREPAID: the alternative payment method (KLARNA, IDEAL, ...). */
+  prepaidType?: string;
   cardType?: string;
   cardLast4?: string;
   cardExpiryDate?: string;
@@ -87,10 +94,13 @@ export interface CallRecord {
   at: string;
 }
 
-/** A charge waiting for a 3-D Secure or PayPal page to finish it. */
+/** A charge waiting for a 3-D Secure, PayPal or alternative-payment page to finish it. */
 export interface PendingCharge {
   token: string;
-  kind: '3ds' | 'paypal';
+  kind: '3ds' | 'paypal' | 'prepaid';
+  /** For kind prepaid: the method its stand-in page shows. */
+  prepaidType?: string;
+  paypalClientMetadataId?: string;
   orderId: string;
   /** For an upsale: the items to add and the product to replace. */
   upsale?: { items: OrderItem[]; replaceProductId?: number };
@@ -101,8 +111,19 @@ export interface PendingCharge {
   used: boolean;
 }
 
+/** One request for a test pixel the sandbox put in an Import Click answer: proof that it fired. */
+export interface PixelHit {
+  sessionId: string;
+  /** fraud: the device data collector of a checkout click with fraudPixel=1; affiliate: the campaign's pixel. */
+  pixel: 'fraud' | 'affiliate';
+  /** img: the <img> loaded; script: the <script> was inserted as a script element and fetched. */
+  element: 'img' | 'script';
+  pageType?: string;
+  at: string;
+}
+
 /** Oldest entries are dropped past these counts, so a long run or a load test keeps memory flat. */
-export const STORE_LIMITS = { sessions: 2000, orders: 5000, calls: 1000, pending: 2000 };
+export const STORE_LIMITS = { sessions: 2000, orders: 5000, calls: 1000, pending: 2000, pixels: 1000 };
 
 function bounded<K, V>(map: Map<K, V>, key: K, value: V, limit: number): V {
   map.delete(key);
@@ -116,6 +137,7 @@ export class SandboxStore {
   orders = new Map<string, Order>();
   pending = new Map<string, PendingCharge>();
   calls: CallRecord[] = [];
+  pixels: PixelHit[] = [];
 
   putSession(session: Session): Session {
     return bounded(this.sessions, session.sessionId, session, STORE_LIMITS.sessions);
@@ -134,11 +156,17 @@ export class SandboxStore {
     if (this.calls.length > STORE_LIMITS.calls) this.calls.splice(0, this.calls.length - STORE_LIMITS.calls);
   }
 
+  recordPixel(hit: PixelHit): void {
+    this.pixels.push(hit);
+    if (this.pixels.length > STORE_LIMITS.pixels) this.pixels.splice(0, this.pixels.length - STORE_LIMITS.pixels);
+  }
+
   reset(): void {
     this.sessions.clear();
     this.orders.clear();
     this.pending.clear();
     this.calls = [];
+    this.pixels = [];
   }
 }
 
@@ -165,5 +193,6 @@ export function snapshot(store: SandboxStore) {
       confirmations: order.confirmations,
     })),
     calls: newestFirst(store.calls),
+    pixels: newestFirst(store.pixels),
   };
 }

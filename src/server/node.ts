@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+// Node adapters serve the package's own built script by default (see script-files.ts).
+import './script-files.js';
 
 /** What a node adapter knows about the connection that a web Request does not carry. */
 export interface ConnectionInfo {

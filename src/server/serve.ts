@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
 import { randomId } from '../proxy/signing.js';
@@ -7,6 +6,8 @@ import { createNodeFetch } from './node-fetch.js';
 import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
 import { listen, toNodeListener, type Listening } from './node.js';
 import { serveStatic, STRICT_CSP } from './static.js';
+import { serveScript } from '../proxy/script-asset.js';
+import { packageScriptDir, scriptFilesFrom } from './script-files.js';
 
 export interface ServeOptions {
   /** The landers to serve; without it only the proxy (and /_sandbox) answer. */
@@ -30,9 +31,9 @@ export interface Serving extends Listening {
   /** The embedded sandbox, when there is one. */
   sandbox?: SandboxServer;
   proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[] };
+  /** Where pages load the drop-in from: `${url}${basePath}/kfunnel.min.js`. */
+  scriptUrl: string;
 }
-
-const SCRIPT_FILES = new Set(['/kfunnel.js', '/kfunnel.min.js', '/kfunnel.min.js.map', '/kfunnel.js.map']);
 
 /** `kfunnel serve`: static landers, kfunnel's script, and the proxy, on one origin. */
 export async function startServe(options: ServeOptions): Promise<Serving> {
@@ -42,7 +43,9 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   let sandbox: SandboxServer | undefined;
   if (embedded) {
     const sandboxOptions: SandboxOptions = typeof options.sandbox === 'object' ? options.sandbox : { loginId: 'sandbox', password: 'sandbox' };
-    sandbox = await startSandboxServer({ ...sandboxOptions, host: '127.0.0.1', port: 0 });
+    // The proxy reaches the sandbox's API over loopback; browsers reach its pages here, under /_sandbox
+    // on this origin (whatever host name they used), so a phone on the LAN can pay through them too.
+    sandbox = await startSandboxServer({ pages: 'shop', ...sandboxOptions, host: '127.0.0.1', port: 0 });
     proxySettings.loginId = sandboxOptions.loginId ?? 'sandbox';
     proxySettings.password = sandboxOptions.password ?? 'sandbox';
     proxySettings.apiUrl = sandbox.url;
@@ -50,7 +53,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   // The proxy needs the bound port for its default public origins, so it is made once listening.
   let proxy: ProxyHandler | undefined;
   const basePath = '/' + (proxySettings.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
-  const scriptDir = options.scriptDir ?? fileURLToPath(new URL('.', import.meta.url));
+  const script = scriptFilesFrom(options.scriptDir ?? packageScriptDir());
   const csp = options.csp === true ? STRICT_CSP : options.csp || undefined;
 
   const host = options.host ?? '127.0.0.1';
@@ -58,10 +61,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     toNodeListener(async (request, info) => {
       const path = new URL(request.url).pathname;
       if (path === basePath || path.startsWith(`${basePath}/`)) return (proxy as ProxyHandler)(request, info);
-      if (sandbox && (path === '/_sandbox' || path.startsWith('/_sandbox/'))) {
-        return new Response(null, { status: 302, headers: { location: `${sandbox.url}${path === '/_sandbox' ? '/' : path}` } });
-      }
-      if (SCRIPT_FILES.has(path)) return serveStatic(new Request(new URL(path, request.url)), { root: scriptDir });
+      if (sandbox && (path === '/_sandbox' || path.startsWith('/_sandbox/'))) return sandbox.sandbox.fetch(request);
+      // Pages written before the script moved under the base path load it from the root.
+      const rootScript = await serveScript(request, '', script);
+      if (rootScript) return rootScript;
       if (!options.root) return new Response('Not found: this server only runs the kfunnel proxy', { status: 404 });
       return serveStatic(request, { root: options.root, csp });
     }, proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes),
@@ -71,6 +74,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   const publicOrigins = proxySettings.publicOrigins?.length ? proxySettings.publicOrigins : listeningOrigins(host, listening.port);
   proxy = createProxyHandler({
     fetch: createNodeFetch(),
+    script,
     // Demo mode: the sandbox's credentials are public, so return links are signed with a random secret.
     secret: embedded ? randomId() : undefined,
     ...proxySettings,
@@ -78,9 +82,11 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     loginId: proxySettings.loginId ?? '',
     password: proxySettings.password ?? '',
   });
+  const url = listening.url.replace('//127.0.0.1:', '//localhost:');
   return {
     ...listening,
-    url: listening.url.replace('//127.0.0.1:', '//localhost:'),
+    url,
+    scriptUrl: `${url}${basePath}/kfunnel.min.js`,
     sandbox,
     proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins },
     close: async () => {
