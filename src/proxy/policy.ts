@@ -1,4 +1,4 @@
-import { CARD_FIELDS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
+import { CARD_FIELDS, LEAD_FIELDS, PREPAID_TYPES, type RouteName } from '../shared/konnektive.js';
 import type { ProxyConfig } from './config.js';
 import { Refusal } from './refusals.js';
 
@@ -9,6 +9,8 @@ const AFFILIATE: FieldRule[] = ['affId', /^sourceValue[1-5]$/];
 const CUSTOM: FieldRule[] = [/^custom[1-5]$/, /^custom_(order|customer)_\w{1,40}$/];
 const PRODUCTS: FieldRule[] = [/^product([1-9]|1\d|20)_(id|qty)$/, /^variant([1-9]|1\d|20)_id$/];
 const RETURN_URLS: FieldRule[] = ['redirectsTo', 'errorRedirectsTo'];
+/** Results of the merchant's own 3-D Secure provider, for the sale and the rebills. */
+const EXTERNAL_3DS: FieldRule[] = ['cavv', 'eci', 'xid', 'rebill_cavv', 'rebill_eci'];
 
 export interface RoutePolicy {
   /** Parameters the browser may send; anything else is dropped and named in KFunnel-Ignored-Fields. */
@@ -82,6 +84,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     fields: [
       'campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM, 'paySource', ...CARD_FIELDS,
       'shipProfileId', 'couponCode', 'insureShipment', ...PRODUCTS, 'salesUrl', ...RETURN_URLS,
+      'prepaidType', 'paypalClientMetadataId', ...EXTERNAL_3DS,
     ],
     money: true,
     idempotent: true,
@@ -99,7 +102,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     paypalMerchant: true,
   },
   upsale: {
-    fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS],
+    fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS, 'paySource', 'prepaidType'],
     money: true,
     idempotent: true,
     addIpAddress: true,
@@ -116,7 +119,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     paypalMerchant: false,
   },
   paypal: {
-    fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId'],
+    fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId', 'paypalClientMetadataId'],
     money: true,
     idempotent: true,
     addIpAddress: false,
@@ -155,7 +158,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
 const CREDENTIALS = /^(loginid|password)$/i;
 /** Price, shipping and tax overrides: refused unless KFUNNEL_ALLOW_PRICE_OVERRIDES is on. */
 const PRICE_OVERRIDES = /^(product\d+_(price|shipprice)|productprice|productshipprice|productsalestax|salestax|shipupcharge)$/i;
-const PAY_SOURCES = ['CREDITCARD', 'PAYPAL'];
+const PAY_SOURCES = ['CREDITCARD', 'PAYPAL', 'PREPAID'];
 const URL_FIELDS = new Set(['requestUri', 'httpReferer', 'salesUrl', 'redirectsTo', 'errorRedirectsTo']);
 const MAX_VALUE = 500;
 const MAX_URL_VALUE = 4096;
@@ -181,6 +184,9 @@ export function applyPolicy(route: RouteName, input: Record<string, string>, con
     else ignored.push(name);
   }
   if (params.paySource !== undefined && !PAY_SOURCES.includes(params.paySource)) throw new Refusal('bad_pay_source');
+  if ((params.paySource === 'PREPAID') !== (params.prepaidType !== undefined) || (params.prepaidType !== undefined && !PREPAID_TYPES.includes(params.prepaidType))) {
+    throw new Refusal('bad_prepaid_type');
+  }
   if (policy.campaign) {
     if (params.campaignId === undefined && config.campaignIds.length === 1) params.campaignId = config.campaignIds[0];
     if (params.campaignId !== undefined && config.campaignIds.length && !config.campaignIds.includes(params.campaignId)) {

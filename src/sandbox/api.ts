@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FIELD_MAX_LENGTH, LEAD_FIELDS, toPageType, type KonnektiveAnswer } from '../shared/konnektive.js';
+import { FIELD_MAX_LENGTH, LEAD_FIELDS, PREPAID_TYPES, toPageType, type KonnektiveAnswer } from '../shared/konnektive.js';
 import type { Campaign } from './campaign.js';
 import { lookupCard } from './cards.js';
 import { publicOrder, type Order, type OrderItem, type PendingCharge, type SandboxStore, type Session, type Transaction } from './store.js';
@@ -62,11 +62,7 @@ export const MESSAGES = {
 };
 
 const AFF_KEYS = ['affId', 'c1', 'c2', 'c3', 'c4', 'c5'];
-/**
- * Alternative payment methods Konnektive takes as paySource=PREPAID with prepaidType (answered with
- * MERC_REDIRECT to the provider); the sandbox shows a stand-in page for each.
- */
-export const PREPAID_TYPES = ['KLARNA', 'IDEAL', 'BANCONTACT', 'BLIK', 'P24', 'EPS', 'TWINT', 'TRUSTLY', 'SWISH', 'MBWAY', 'MULTIBANCO', 'BIZUM', 'PAYU'];
+
 /** The address and contact limits the browser also enforces, plus those of affiliate and custom fields. */
 const LIMITS: Record<string, number> = { ...FIELD_MAX_LENGTH, affId: 10, couponCode: 50 };
 for (let n = 1; n <= 5; n++) {

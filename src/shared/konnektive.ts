@@ -84,3 +84,9 @@ export interface ProxyRefusal {
   message: string;
   code: string;
 }
+
+/**
+ * Alternative payment methods Konnektive takes as `paySource=PREPAID` with `prepaidType`; it answers
+ * MERC_REDIRECT to the provider's page, which returns through redirectsTo / errorRedirectsTo.
+ */
+export const PREPAID_TYPES: readonly string[] = ['KLARNA', 'IDEAL', 'BANCONTACT', 'BLIK', 'P24', 'EPS', 'TWINT', 'TRUSTLY', 'SWISH', 'MBWAY', 'MULTIBANCO', 'BIZUM', 'PAYU'];
