@@ -5,7 +5,7 @@ import { chromium, defineConfig } from '@playwright/test';
  * The Chromium the end-to-end tests drive: CHROMIUM_PATH, else Playwright's own when it is installed,
  * else the system's. No test ever downloads a browser.
  */
-function chromiumPath(): string | undefined {
+export function chromiumPath(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
     if (existsSync(fromEnv)) return fromEnv;
@@ -19,6 +19,9 @@ function chromiumPath(): string | undefined {
       '`npx playwright install chromium` elsewhere, or point CHROMIUM_PATH at a Chrome or Chromium binary.',
   );
 }
+
+/** Without these, Chromium keeps calling Google services that a closed network refuses. */
+export const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -34,8 +37,7 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       executablePath: chromiumPath(),
-      // Without these, Chromium keeps calling Google services that a closed network refuses.
-      args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     },
   },
 });

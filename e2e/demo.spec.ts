@@ -1,0 +1,53 @@
+import type { Page } from '@playwright/test';
+import { DEMO_CAMPAIGN } from '../src/sandbox/campaign.js';
+import { CUSTOMER, expect, test } from './fixtures.js';
+
+const money = (n: number) => `$${n.toFixed(2)}`;
+
+/** Whether each option's text fits inside the select (text width + padding + arrow), measured with its own font. */
+async function optionsFit(page: Page, selector: string): Promise<Array<{ text: string; fits: boolean }>> {
+  return page.locator(selector).evaluate((select: HTMLSelectElement) => {
+    const style = getComputedStyle(select);
+    const context = document.createElement('canvas').getContext('2d')!;
+    context.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20; // the arrow
+    return Array.from(select.options, (option) => ({ text: option.text, fits: context.measureText(option.text).width <= room }));
+  });
+}
+
+test("the prepaid offer's button says what is charged, and that is what the sandbox charges", async ({ page, funnel }) => {
+  const bottle = DEMO_CAMPAIGN.products.find((p) => p.campaignProductId === 1)!;
+  const label = `Buy one bottle: ${money(bottle.price)} + ${money(bottle.shipPrice)} shipping`;
+  await page.goto(`${funnel.base}/prepaid-offer.html`);
+  await funnel.ready(page);
+  const button = page.getByRole('button', { name: label });
+  await expect(button).toBeVisible();
+  await funnel.fillCheckout(page);
+  await button.click();
+  await page.waitForURL('**/thankyou.html');
+  const { orders } = await funnel.state();
+  expect(orders[0].orderStatus).toBe('COMPLETE');
+  expect(orders[0].totalAmount).toBe(Math.round((bottle.price + bottle.shipPrice) * 100) / 100);
+});
+
+for (const width of [390, 1280]) {
+  test(`checkout-multi at ${width} px: a package is chosen by default, and no Delivery option is cut off`, async ({ page, funnel }) => {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${funnel.base}/checkout-multi.html`);
+    await funnel.ready(page);
+    await expect(page.getByLabel('3 bottles')).toBeChecked();
+    for (const option of await optionsFit(page, '#shipProfileId')) expect(option.fits, `"${option.text}" fits`).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  });
+}
+
+test('checkout-multi sells the default package when the shopper picks none', async ({ page, funnel }) => {
+  await page.goto(`${funnel.base}/checkout-multi.html`);
+  await funnel.ready(page);
+  await funnel.fillCheckout(page, { cardMonth: '12', cardYear: '2030' });
+  await page.getByRole('button', { name: 'Complete secure order' }).click();
+  await page.waitForURL('**/upsell1.html');
+  const { orders } = await funnel.state();
+  expect(orders[0].items.map((i: any) => i.productId)).toEqual([2]);
+  expect(orders[0].firstName).toBe(CUSTOMER.firstName);
+});
