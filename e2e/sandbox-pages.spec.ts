@@ -1,10 +1,41 @@
+import { createServer } from 'node:net';
 import type { Page, Response } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from '../playwright.config.js';
-import { E2E_LOGIN, E2E_PASSWORD, expect, test, type Funnel } from './fixtures.js';
+import { startServe } from '../src/server/serve.js';
+import { E2E_LOGIN, E2E_PASSWORD, expect, PROXY_TIMEOUT_MS, test, type Funnel } from './fixtures.js';
+
+/** A port nobody listens on now, so the public origins can name it before the server starts. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 
 // "shop.test" resolves to this machine only inside this browser: a host name that is not a loopback
-// name, as a phone on the LAN would use, or a tunnel.
-test.use({ launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP shop.test 127.0.0.1'] } });
+// name, as a phone on the LAN would use, or a tunnel. The proxy accepts it as a public origin
+// (KFUNNEL_PUBLIC_URL in a deployment).
+test.use({
+  launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP shop.test 127.0.0.1'] },
+  serving: [
+    async ({}, use) => {
+      const log: string[] = [];
+      const port = await freePort();
+      const server = await startServe({
+        root: 'demo-landers',
+        port,
+        scriptDir: 'dist',
+        csp: true,
+        sandbox: { loginId: E2E_LOGIN, password: E2E_PASSWORD },
+        proxy: { rateLimitPerMinute: 0, timeoutMs: PROXY_TIMEOUT_MS, moneyTimeoutMs: PROXY_TIMEOUT_MS, log: (line) => log.push(line), publicOrigins: [`http://shop.test:${port}`, `http://localhost:${port}`] },
+      });
+      await use({ server, log });
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+});
 
 const shopOf = (funnel: Funnel) => funnel.base.replace('//localhost:', '//shop.test:');
 
@@ -41,7 +72,7 @@ test('3-D Secure through a non-loopback host name: the challenge page is on that
   expect(responses.filter((r) => r.status() === 404).map((r) => r.url()), 'no page logs a 404').toEqual([]);
 });
 
-test('the PayPal and alternative-payment stand-ins are served on the same origin too, with no 404', async ({ page, funnel }) => {
+test('the PayPal stand-in is served on the same origin too, with no 404', async ({ page, funnel }) => {
   const shop = shopOf(funnel);
   const responses = recordResponses(page);
   await page.goto(`${shop}/checkout-multi.html`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createProxyHandler } from '../src/proxy/index.js';
+import { createProxyHandler, MemoryStore } from '../src/proxy/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { PREPAID_TYPES } from '../src/shared/konnektive.js';
 import { konnektive, recordingUpstream } from './helpers/upstream.js';
@@ -12,12 +12,15 @@ const CARD = { cardNumber: '4111111111111111', cardMonth: '12', cardYear: '2031'
 const RETURNS = { redirectsTo: `${SITE}/upsell1.html`, errorRedirectsTo: `${SITE}/checkout.html` };
 const THREE_DS = { cavv: 'AAABBJg0VhI0VniQEjRWAAAAAAA=', eci: '05', xid: 'MDAwMDAwMDAwMDAwMDAwMDAwMDE=', rebill_cavv: 'AAABBJg0VhI0VniQEjRWAAAAAAB=', rebill_eci: '07' };
 
+/** The visitor the requests come from (its HttpOnly cookie), holding the order they name. */
+const VISITOR = 'PaymentVisitor00000001';
+
 let keys = 0;
-function send(handler: ReturnType<typeof createProxyHandler>, route: string, body: Record<string, string>) {
+function send(handler: ReturnType<typeof createProxyHandler>, route: string, body: Record<string, string>, visitor = VISITOR) {
   return handler(
     new Request(`${SITE}/kfunnel/${route}`, {
       method: 'POST',
-      headers: { origin: SITE, 'content-type': 'application/json', 'idempotency-key': `payment-key-${++keys}-x` },
+      headers: { origin: SITE, 'content-type': 'application/json', 'idempotency-key': `payment-key-${++keys}-x`, cookie: `kf_v=${visitor}` },
       body: JSON.stringify(body),
     }),
     { clientAddress: '198.51.100.7' },
@@ -25,7 +28,9 @@ function send(handler: ReturnType<typeof createProxyHandler>, route: string, bod
 }
 
 function proxy(upstream = recordingUpstream(() => konnektive('SUCCESS', { orderId: 'ABCDE12345' }))) {
-  return { upstream, handler: createProxyHandler({ ...LOGIN, apiUrl: 'https://konnektive.test', fetch: upstream.fetch, log: () => {}, rateLimitPerMinute: 0 }) };
+  const store = new MemoryStore();
+  void store.addToSet(`grants:${VISITOR}`, ['ABCDE12345'], 60_000);
+  return { upstream, handler: createProxyHandler({ ...LOGIN, apiUrl: 'https://konnektive.test', fetch: upstream.fetch, log: () => {}, rateLimitPerMinute: 0, publicOrigins: [SITE], store }) };
 }
 
 describe('proxy: payment parameters Konnektive documents', () => {
@@ -92,10 +97,12 @@ describe('proxy + sandbox: PREPAID end to end', () => {
   test('KLARNA: order -> MERC_REDIRECT to the stand-in page -> approve -> signed return leg -> next page; Query Order agrees', async () => {
     const sandbox = createSandbox(LOGIN);
     const upstream = (async (input: RequestInfo | URL, init?: RequestInit) => sandbox.fetch(new Request(String(input), init))) as typeof fetch;
-    const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: upstream, log: () => {}, rateLimitPerMinute: 0 });
-    const lead = await (await send(handler, 'lead', { campaignId: '3', firstName: 'Ada', lastName: 'L', emailAddress: 'ada@example.com' })).json();
+    const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: upstream, log: () => {}, rateLimitPerMinute: 0, publicOrigins: [SITE] });
+    const leadResponse = await send(handler, 'lead', { campaignId: '3', firstName: 'Ada', lastName: 'L', emailAddress: 'ada@example.com' }, '');
+    const visitor = leadResponse.headers.getSetCookie().join(';').match(/kf_v=([^;]+)/)![1];
+    const lead = await leadResponse.json();
     const orderId = lead.message.orderId;
-    const answer = await (await send(handler, 'order', { campaignId: '3', orderId, product1_id: '1', address1: '1 A', city: 'B', postalCode: '1', country: 'US', paySource: 'PREPAID', prepaidType: 'KLARNA', ...RETURNS })).json();
+    const answer = await (await send(handler, 'order', { campaignId: '3', orderId, product1_id: '1', address1: '1 A', city: 'B', postalCode: '1', country: 'US', paySource: 'PREPAID', prepaidType: 'KLARNA', ...RETURNS }, visitor)).json();
     assert.equal(answer.result, 'MERC_REDIRECT', JSON.stringify(answer));
     const token = answer.message.url.match(/\/_sandbox\/pay\/([0-9a-f]{24})$/)[1];
 
