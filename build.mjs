@@ -1,10 +1,10 @@
 // Builds everything in dist/: the drop-in script (readable and minified, with source maps), the
 // server build the CLI and `kfunnel/proxy` use, and its type declarations.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { minify } from 'terser';
+import { sriOf, updateReadme } from './scripts/sri.mjs';
 
 /**
  * The browsers the drop-in supports: current Chrome, Edge, Firefox and Safari, and the in-app
@@ -91,16 +91,11 @@ export async function buildAll() {
   // Declarations for `kfunnel/proxy` and `kfunnel/sandbox`.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   const integrity = sriOf(readFileSync('dist/kfunnel.min.js'));
-  const readme = updateReadme(integrity);
+  const readme = updateReadme(pkg.version, integrity);
   if (!quiet) {
     console.log('built dist/');
     console.log(`dist/kfunnel.min.js integrity="${integrity}"${readme ? ' (README.md CDN snippet updated)' : ''}`);
   }
-}
-
-/** The Subresource Integrity value of a file, as `<script integrity>` takes it. */
-export function sriOf(bytes) {
-  return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 }
 
 /**
@@ -114,25 +109,6 @@ function writeScriptModule(files) {
     'dist/types/script.d.ts',
     `/** The built drop-in script (and its source map) as text, for createProxyHandler({ script }). */\ndeclare const files: { 'kfunnel.min.js': string; 'kfunnel.min.js.map': string };\nexport default files;\n`,
   );
-}
-
-/**
- * The README's CDN snippet (between its kfunnel:cdn markers) pins this version and this build's
- * integrity. Written by the build rather than checked by hand: \`npm pack\` and \`npm publish\` run the
- * build (the prepare script) just before packing, so the README inside the package always matches the
- * script inside it, however many times the script changed since. Written only when it differs.
- */
-export function updateReadme(integrity, file = 'README.md') {
-  const text = readFileSync(file, 'utf8');
-  const snippet = cdnSnippet(pkg.version, integrity);
-  const updated = text.replace(/(<!-- kfunnel:cdn -->\n```html\n)[^\n]*(\n```)/, (_, open, close) => `${open}${snippet}${close}`);
-  if (updated === text) return false;
-  writeFileSync(file, updated);
-  return true;
-}
-
-export function cdnSnippet(version, integrity) {
-  return `<script src="https://cdn.jsdelivr.net/npm/kfunnel@${version}/dist/kfunnel.min.js" integrity="${integrity}" crossorigin="anonymous" defer data-campaign-id="3"></script>`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildAll();
