@@ -51,3 +51,22 @@ test('checkout-multi sells the default package when the shopper picks none', asy
   expect(orders[0].items.map((i: any) => i.productId)).toEqual([2]);
   expect(orders[0].firstName).toBe(CUSTOMER.firstName);
 });
+
+test('the event log panel lists kfunnel:* events across pages, and shows a purchase with its GA4 fields', async ({ page, funnel }) => {
+  await page.goto(`${funnel.base}/checkout.html`);
+  await funnel.ready(page);
+  const log = page.locator('#event-log');
+  await expect(log.locator('li[data-event="ready"]')).toContainText('/checkout.html');
+  await funnel.fillCheckout(page);
+  await page.getByRole('button', { name: 'Complete secure order' }).click();
+  await page.waitForURL('**/upsell1.html');
+  await funnel.ready(page);
+  // Kept across the page change: the order's success fired on the checkout, just before it left.
+  await expect(log.locator('li[data-event="success"]').filter({ hasText: '/checkout.html' }).filter({ hasText: 'order' })).toHaveCount(1);
+  await page.evaluate(() =>
+    document.dispatchEvent(new CustomEvent('kfunnel:purchase', { bubbles: true, detail: { transaction_id: 'ABC123-U1', value: 24.95, currency: 'USD', items: [{ item_id: '10' }] } })),
+  );
+  await expect(log).toHaveAttribute('open', '');
+  await expect(log.locator('li[data-event="purchase"]').first()).toHaveText('kfunnel:purchase /upsell1.html — ABC123-U1 · 24.95 USD · 1 item(s)');
+  expect(await log.textContent()).not.toContain('ada@example.com');
+});
