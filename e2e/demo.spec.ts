@@ -70,3 +70,25 @@ test('the event log panel lists kfunnel:* events across pages, and shows a purch
   await expect(log.locator('li[data-event="purchase"]').first()).toHaveText('kfunnel:purchase /upsell1.html — ABC123-U1 · 24.95 USD · 1 item(s)');
   expect(await log.textContent()).not.toContain('ada@example.com');
 });
+
+test("the sandbox's checkout pixel loads under the demo's strict Content-Security-Policy, and its hits are recorded", async ({ page, funnel }) => {
+  const click = page.waitForResponse((response) => response.url().endsWith('/kfunnel/click'));
+  await page.goto(`${funnel.base}/checkout.html`);
+  const answer = await (await click).json();
+  await funnel.ready(page);
+  const sessionId = answer.message.sessionId;
+  expect(answer.message.pixel).toContain(`/_sandbox/pixel/${sessionId}/fraud.gif?pageType=checkoutPage`);
+  // Inserted as a pixel must be for its script to run: HTML for the image, a script element per <script>.
+  await page.evaluate((html) => {
+    const holder = document.createElement('div');
+    holder.innerHTML = html;
+    for (const old of Array.from(holder.querySelectorAll('script'))) {
+      const script = document.createElement('script');
+      script.src = old.src;
+      old.replaceWith(script);
+    }
+    document.body.appendChild(holder);
+  }, answer.message.pixel);
+  await expect.poll(async () => (await funnel.state()).pixels.map((p: any) => `${p.pixel} ${p.element}`).sort()).toEqual(['fraud img', 'fraud script']);
+  expect((await funnel.state()).pixels[0].sessionId).toBe(sessionId);
+});
