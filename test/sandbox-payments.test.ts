@@ -61,6 +61,14 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     assert.equal((await post(sandbox, `${ORIGIN}/_sandbox/pay/${token}/approve`)).status, 409, 'a used payment page cannot pay again');
   });
 
+  test("a payment page's token does not work on the 3-D Secure page", async () => {
+    const sandbox = createSandbox(AUTH);
+    const answer = await order(sandbox, { paySource: 'PREPAID', prepaidType: 'EPS', ...RETURNS });
+    const token = tokenOf(answer.message.url);
+    assert.equal((await post(sandbox, `${ORIGIN}/_sandbox/3ds/${token}/approve`)).status, 404);
+    assert.equal(sandbox.state().orders[0].orderStatus, 'PENDING');
+  });
+
   test('cancel: back to errorRedirectsTo with errorMsg; the order is DECLINED and Query Order says so', async () => {
     const sandbox = createSandbox(AUTH);
     const answer = await order(sandbox, { paySource: 'PREPAID', prepaidType: 'IDEAL', ...RETURNS });

@@ -245,6 +245,8 @@ export function createSandbox(options: SandboxOptions = {}) {
     const challenge = path.match(/^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/);
     if (challenge) {
       const [, token, action] = challenge;
+      // A payment page's token only works on its own page: an alternative payment is not a 3-D Secure check.
+      if (store.pending.get(token)?.kind === 'prepaid') return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
       if (!action) {
         const charge = store.pending.get(token);
         const order = charge && store.orders.get(charge.orderId);
