@@ -107,7 +107,8 @@ function writeScriptModule(files) {
   mkdirSync('dist/types', { recursive: true });
   writeFileSync(
     'dist/types/script.d.ts',
-    `/** The built drop-in script (and its source map) as text, for createProxyHandler({ script }). */\ndeclare const files: { 'kfunnel.min.js': string; 'kfunnel.min.js.map': string };\nexport default files;\n`,
+    // The import brings in the `script` option's declaration (script-asset.ts adds it to ProxyConfig).
+    `import './proxy/script-asset.js';\n/** The built drop-in script (and its source map) as text, for createProxyHandler({ script }). */\ndeclare const files: { 'kfunnel.min.js': string; 'kfunnel.min.js.map': string };\nexport default files;\n`,
   );
 }
 

@@ -56,6 +56,10 @@ test('npm pack holds exactly bin/, dist/ and the README; installed offline in an
   const installed = join(site, 'node_modules', 'kfunnel');
   const script = readFileSync(join(installed, 'dist', 'kfunnel.min.js'));
   assert.ok(readFileSync(join(installed, 'README.md'), 'utf8').includes(cdnSnippet(pkg.version, sriOf(script))), "the package's README carries its own script's integrity");
+  // The README's Worker, type-checked against the installed package's declarations.
+  writeFileSync(join(site, 'worker.ts'), "import { createProxyHandler } from 'kfunnel/proxy/fetch';\nimport script from 'kfunnel/script';\nexport const proxy = createProxyHandler({ loginId: 'l', password: 'p', publicOrigins: ['https://shop.example'], script });\n");
+  writeFileSync(join(site, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2022', lib: ['es2023', 'dom'], noEmit: true, types: [] }, files: ['worker.ts'] }));
+  await run(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: site });
   writeFileSync(join(site, 'index.html'), '<!doctype html><title>Mine</title><script src="/kfunnel/kfunnel.min.js" defer data-campaign-id="3"></script><h1>My lander</h1>');
 
   const child = spawn('npx', ['kfunnel', 'serve', '--root', '.', '--port', '0'], { cwd: site, detached: true, env: { ...npmEnv, PORT: '', KONNEKTIVE_LOGIN_ID: '', KONNEKTIVE_PASSWORD: '' } });
