@@ -130,5 +130,8 @@ describe('the proxy serves the drop-in script', () => {
       assert.equal((await fetch(`${serving.url}${path}`, { headers: { 'if-none-match': response.headers.get('etag') as string } })).status, 304);
     }
     assert.equal((await fetch(`${serving.url}/kfunnel/kfunnel.min.js.map`)).status, 200);
+    // demo-landers has no favicon file: the browser's automatic request gets No Content, not a 404.
+    assert.equal((await fetch(`${serving.url}/favicon.ico`)).status, 204);
+    assert.equal((await fetch(`${serving.url}/missing.ico`)).status, 404);
   });
 });

@@ -66,7 +66,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       const rootScript = await serveScript(request, '', script);
       if (rootScript) return rootScript;
       if (!options.root) return new Response('Not found: this server only runs the kfunnel proxy', { status: 404 });
-      return serveStatic(request, { root: options.root, csp });
+      const file = await serveStatic(request, { root: options.root, csp });
+      // Browsers ask for /favicon.ico on pages without an icon link: no icon is not an error worth a 404.
+      if (file.status === 404 && path === '/favicon.ico') return new Response(null, { status: 204, headers: { 'cache-control': 'public, max-age=86400' } });
+      return file;
     }, proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes),
     options.port ?? 8080,
     host,
