@@ -11,6 +11,7 @@ const STYLE = `
   :root { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; color: #1d2330; background: #f4f5f8; }
   body { margin: 0 auto; max-width: 1100px; padding: 20px 12px 64px; }
   .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+  code.nowrap { white-space: nowrap; word-break: normal; }
   h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 10px; }
   .muted { color: #667085; font-size: 13px; }
   .card { background: #fff; border: 1px solid #e1e4ea; border-radius: 10px; padding: 14px 16px; margin: 12px 0; }
@@ -116,7 +117,7 @@ export const INSPECTOR_SCRIPT = `(function () {
 `;
 
 export function inspectorPage(state: State, refresh: boolean): string {
-  const cards = TEST_CARDS.map((c) => `<tr><td><code>${c.number}</code></td><td>${escapeHtml(c.note)}</td></tr>`).join('');
+  const cards = TEST_CARDS.map((c) => `<tr><td><code class="nowrap">${c.number}</code></td><td>${escapeHtml(c.note)}</td></tr>`).join('');
   const body = `<h1>kfunnel sandbox</h1>
   <p class="muted">A local stand-in for the Konnektive API. Nothing is charged; everything lives in memory.
   ${refresh ? 'This page updates itself every 2 seconds (<a href="?refresh=0">stop</a>).' : '<a href="?">Update automatically</a>.'}
