@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
 import { randomId } from '../proxy/signing.js';
+import { describeStore, storeFromConfig } from '../proxy/store-from-config.js';
 import { listeningOrigins } from './origins.js';
 import { createNodeFetch } from './node-fetch.js';
 import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
@@ -19,6 +20,8 @@ export interface ServeOptions {
   csp?: boolean | string;
   /** Proxy settings, over those from the environment. */
   proxy?: Partial<ProxyConfig>;
+  /** Keep the proxy's state in Redis (KFUNNEL_REDIS_URL), for several instances behind a load balancer. */
+  redisUrl?: string;
   /**
    * Run against an embedded sandbox. Default: when no Konnektive credentials are configured.
    * An object sets the sandbox's options (its credentials become the proxy's).
@@ -29,7 +32,7 @@ export interface ServeOptions {
 export interface Serving extends Listening {
   /** The embedded sandbox, when there is one. */
   sandbox?: SandboxServer;
-  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[] };
+  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[]; state: string };
 }
 
 const SCRIPT_FILES = new Set(['/kfunnel.js', '/kfunnel.min.js', '/kfunnel.min.js.map', '/kfunnel.js.map']);
@@ -38,6 +41,9 @@ const SCRIPT_FILES = new Set(['/kfunnel.js', '/kfunnel.min.js', '/kfunnel.min.js
 export async function startServe(options: ServeOptions): Promise<Serving> {
   const fromEnv = configFromEnv();
   const proxySettings = { ...fromEnv, ...options.proxy };
+  if (options.redisUrl) proxySettings.redisUrl = options.redisUrl;
+  // Made before listening: a bad KFUNNEL_REDIS_URL stops the start with a clear error.
+  proxySettings.store ??= proxySettings.idempotencyStore ?? storeFromConfig(proxySettings);
   const embedded = options.sandbox !== undefined ? options.sandbox !== false : !(proxySettings.loginId && proxySettings.password);
   let sandbox: SandboxServer | undefined;
   if (embedded) {
@@ -82,9 +88,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     ...listening,
     url: listening.url.replace('//127.0.0.1:', '//localhost:'),
     sandbox,
-    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins },
+    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins, state: describeStore(proxySettings.store) },
     close: async () => {
       await listening.close();
+      await proxy?.close?.();
       await sandbox?.close();
     },
   };
