@@ -244,7 +244,10 @@ test.describe('funnel completion', () => {
     await settled(cluster, orderId);
     expect(cluster.calls('confirm').map((c) => c.orderId)).toEqual([orderId]);
     expect(cluster.state().orders[0].confirmations).toBe(1);
-    const by = cluster.instances.filter((i) => i.log.some((l) => l.method === 'TIMER' && l.route === 'confirm' && l.result === 'SUCCESS'));
+    // Which instance sent it: its log line (written once the confirm's answer came back) names it.
+    const sent = (i: (typeof cluster.instances)[number]) => i.log.some((l) => l.method === 'TIMER' && l.route === 'confirm' && l.result === 'SUCCESS');
+    await until(() => cluster.instances.some(sent), 'the log line of the scheduled confirm');
+    const by = cluster.instances.filter(sent);
     expect(by.map((i) => i.index)).toHaveLength(1);
     expect(by[0].index).not.toBe(0);
     // The thank-you page, opened later, gets that confirmation's answer; nothing more reaches Konnektive.
