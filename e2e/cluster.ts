@@ -95,14 +95,14 @@ function startInstance(index: number, env: Record<string, string>): Promise<Inst
 }
 
 function startFront(instances: () => Instance[]): Promise<Front & { server: Server }> {
-  let pages = 0;
-  let others = 0;
+  const counters = { page: 0, api: 0, other: 0 };
   const front: Partial<Front> & { served: Front['served'] } = { served: [] };
   const server = createServer((req, res) => {
     const list = instances();
-    const isPage = req.headers['sec-fetch-dest'] === 'document';
-    // Pages and API calls each go round the instances: consecutive pages land on different ones.
-    const choice = front.route?.(req) ?? (isPage ? pages++ : others++) % list.length;
+    const kind = req.headers['sec-fetch-dest'] === 'document' ? 'page' : req.url?.startsWith('/kfunnel/') ? 'api' : 'other';
+    // Pages, API calls and the rest each go round the instances: consecutive pages land on different
+    // ones, and so do consecutive API calls, whatever assets load in between.
+    const choice = front.route?.(req) ?? counters[kind]++ % list.length;
     const target = list[choice];
     front.served.push({ method: req.method ?? '', path: req.url ?? '', instance: choice });
     const upstream = request(
