@@ -60,20 +60,39 @@ function pickIds(body: string): Record<string, string> {
   return out;
 }
 
-/** Orders charged more than once (a SALE twice, or the same upsale twice), from the sandbox's own state. */
-async function duplicateCharges(sandbox: Child): Promise<{ orders: number; duplicates: number; confirmations: number }> {
-  const state = await (await fetch(`${sandbox.url}/_sandbox/state`)).json();
-  let duplicates = 0;
-  let confirmations = 0;
-  for (const order of state.orders) {
-    const approved = order.transactions.filter((t: any) => t.status === 'APPROVED');
-    const sales = approved.filter((t: any) => t.type === 'SALE').length;
-    const upsales = approved.filter((t: any) => t.type === 'UPSALE').length;
-    if (sales > 1 || upsales > 1) duplicates++;
-    if (order.confirmations > 1) duplicates++;
-    confirmations += order.confirmations;
+/**
+ * Counts charges per order from the sandbox's own state. The sandbox keeps its newest 5,000 orders, so
+ * it is read at every checkpoint too, and each order's highest counts are kept: every order is seen
+ * after its visit ended.
+ */
+class ChargeAudit {
+  private readonly orders = new Map<string, { status: string; sales: number; upsales: number; confirmations: number }>();
+
+  async read(sandbox: Child): Promise<void> {
+    const state = await (await fetch(`${sandbox.url}/_sandbox/state`)).json();
+    for (const order of state.orders) {
+      const approved = order.transactions.filter((t: any) => t.status === 'APPROVED');
+      const seen = this.orders.get(order.orderId);
+      const now = {
+        status: order.orderStatus,
+        sales: approved.filter((t: any) => t.type === 'SALE').length,
+        upsales: approved.filter((t: any) => t.type === 'UPSALE').length,
+        confirmations: order.confirmations,
+      };
+      this.orders.set(order.orderId, seen ? { status: now.status, sales: Math.max(seen.sales, now.sales), upsales: Math.max(seen.upsales, now.upsales), confirmations: Math.max(seen.confirmations, now.confirmations) } : now);
+    }
   }
-  return { orders: state.orders.filter((o: any) => o.orderStatus === 'COMPLETE').length, duplicates, confirmations };
+
+  /** Paid orders, and orders charged (or confirmed) more than once: a SALE twice, one upsale twice. */
+  summary() {
+    let paid = 0;
+    let duplicates = 0;
+    for (const order of this.orders.values()) {
+      if (order.status === 'COMPLETE') paid++;
+      if (order.sales > 1 || order.upsales > 1 || order.confirmations > 1) duplicates++;
+    }
+    return { paid, duplicates };
+  }
 }
 
 export async function load(mode: 'single' | 'redis' = 'single') {
@@ -86,83 +105,89 @@ export async function load(mode: 'single' | 'redis' = 'single') {
     env.KFUNNEL_SECRET = 'load-shared-secret-1f3a';
   }
   const proxies = await Promise.all(Array.from({ length: mode === 'redis' ? 2 : 1 }, () => startChild('proxy', env)));
-  const bases = proxies.map((p) => new URL(p.url));
-  const agents = proxies.map(() => new Agent({ keepAlive: true, maxSockets: CONNECTIONS }));
-  const latencies: number[] = [];
-  const problems: Record<string, number> = {};
-  const names = [...proxies.map((_, i) => (proxies.length > 1 ? `proxy ${String.fromCharCode(65 + i)}` : 'proxy')), 'sandbox'];
-  const memory: string[][] = [['after requests', ...names.flatMap((n) => [`${n} heap MB`, `${n} RSS MB`]), ...(redis ? ['redis used MB'] : [])]];
-  const sample = async (label: string) => {
-    const shots = await Promise.all([...proxies, sandbox].map((c) => c.memory()));
-    const row = [label, ...shots.flatMap((m) => [m.heapMB.toFixed(1), m.rssMB.toFixed(1)])];
-    if (redis) row.push((Number(/used_memory:(\d+)/.exec(await redis.command('INFO', 'memory'))?.[1]) / 2 ** 20).toFixed(1));
-    memory.push(row);
-  };
-  await sample('0 (started)');
-  let issued = 0;
-  let visitors = 0;
-  let turn = 0;
-  const checkpoints = [0.25, 0.5, 0.75].map((f) => Math.floor(REQUESTS * f));
-  const started = process.hrtime.bigint();
-  async function worker() {
-    while (issued < REQUESTS) {
-      const { steps, remember } = visit(++visitors);
-      for (const step of steps) {
-        if (issued >= REQUESTS) return;
-        const n = ++issued;
-        if (checkpoints.includes(n)) await sample(String(n));
-        // Round robin over the instances, request by request: a visit's steps land on both.
-        const target = turn++ % proxies.length;
-        const t0 = process.hrtime.bigint();
-        try {
-          const { status, body, cookies } = await post(bases[target], agents[target], step());
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          if (status !== 200 || !body.includes('"SUCCESS"')) {
-            const key = `HTTP ${status} ${body.slice(0, 80)}`;
-            problems[key] = (problems[key] ?? 0) + 1;
-            break; // this visitor cannot go on
+  try {
+    const bases = proxies.map((p) => new URL(p.url));
+    const agents = proxies.map(() => new Agent({ keepAlive: true, maxSockets: CONNECTIONS }));
+    const latencies: number[] = [];
+    const problems: Record<string, number> = {};
+    const names = [...proxies.map((_, i) => (proxies.length > 1 ? `proxy ${String.fromCharCode(65 + i)}` : 'proxy')), 'sandbox'];
+    const memory: string[][] = [['after requests', ...names.flatMap((n) => [`${n} heap MB`, `${n} RSS MB`]), ...(redis ? ['redis used MB'] : [])]];
+    const sample = async (label: string) => {
+      const shots = await Promise.all([...proxies, sandbox].map((c) => c.memory()));
+      const row = [label, ...shots.flatMap((m) => [m.heapMB.toFixed(1), m.rssMB.toFixed(1)])];
+      if (redis) row.push((Number(/used_memory:(\d+)/.exec(await redis.command('INFO', 'memory'))?.[1]) / 2 ** 20).toFixed(1));
+      memory.push(row);
+    };
+    const audit = new ChargeAudit();
+    await sample('0 (started)');
+    let issued = 0;
+    let visitors = 0;
+    let turn = 0;
+    const checkpoints = [0.25, 0.5, 0.75].map((f) => Math.floor(REQUESTS * f));
+    const started = process.hrtime.bigint();
+    async function worker() {
+      while (issued < REQUESTS) {
+        const { steps, remember } = visit(++visitors);
+        for (const step of steps) {
+          if (issued >= REQUESTS) return;
+          const n = ++issued;
+          if (checkpoints.includes(n)) await Promise.all([sample(String(n)), audit.read(sandbox)]);
+          // Round robin over the instances, request by request: a visit's steps land on both.
+          const target = turn++ % proxies.length;
+          const t0 = process.hrtime.bigint();
+          try {
+            const { status, body, cookies } = await post(bases[target], agents[target], step());
+            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if (status !== 200 || !body.includes('"SUCCESS"')) {
+              const key = `HTTP ${status} ${body.slice(0, 80)}`;
+              problems[key] = (problems[key] ?? 0) + 1;
+              break; // this visitor cannot go on
+            }
+            remember(body, cookies);
+          } catch (error) {
+            problems[(error as Error).message] = (problems[(error as Error).message] ?? 0) + 1;
+            break;
           }
-          remember(body, cookies);
-        } catch (error) {
-          problems[(error as Error).message] = (problems[(error as Error).message] ?? 0) + 1;
-          break;
         }
       }
     }
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await sample(`${REQUESTS} (done)`);
+    await audit.read(sandbox);
+    const charges = audit.summary();
+    agents.forEach((a) => a.destroy());
+    latencies.sort((a, b) => a - b);
+    const errors = Object.values(problems).reduce((a, b) => a + b, 0);
+    const markdown = [
+      table([
+        ['requests', 'visits', 'instances', 'connections', 'errors', 'paid orders', 'duplicate charges', 'seconds', 'requests/s', 'p50 ms', 'p99 ms'],
+        [
+          String(latencies.length + errors),
+          String(visitors),
+          mode === 'redis' ? '2 + Redis' : '1 (memory)',
+          String(CONNECTIONS),
+          String(errors),
+          String(charges.paid),
+          String(charges.duplicates),
+          seconds.toFixed(1),
+          (REQUESTS / seconds).toFixed(0),
+          percentile(latencies, 50).toFixed(2),
+          percentile(latencies, 99).toFixed(2),
+        ],
+      ]),
+      '',
+      `Memory after a full garbage collection in each server${redis ? " (and Redis's used_memory)" : ''}, during the run:`,
+      '',
+      table(memory),
+    ].join('\n');
+    return { markdown, errors, problems, duplicates: charges.duplicates };
+  } finally {
+    // Every child goes, whatever happened: a failed run must not leave servers behind.
+    proxies.forEach((p) => p.stop());
+    sandbox.stop();
+    await redis?.stop();
   }
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await sample(`${REQUESTS} (done)`);
-  const charges = await duplicateCharges(sandbox);
-  agents.forEach((a) => a.destroy());
-  proxies.forEach((p) => p.stop());
-  sandbox.stop();
-  await redis?.stop();
-  latencies.sort((a, b) => a - b);
-  const errors = Object.values(problems).reduce((a, b) => a + b, 0);
-  const markdown = [
-    table([
-      ['requests', 'visits', 'instances', 'connections', 'errors', 'paid orders', 'duplicate charges', 'seconds', 'requests/s', 'p50 ms', 'p99 ms'],
-      [
-        String(latencies.length + errors),
-        String(visitors),
-        mode === 'redis' ? '2 + Redis' : '1 (memory)',
-        String(CONNECTIONS),
-        String(errors),
-        String(charges.orders),
-        String(charges.duplicates),
-        seconds.toFixed(1),
-        (REQUESTS / seconds).toFixed(0),
-        percentile(latencies, 50).toFixed(2),
-        percentile(latencies, 99).toFixed(2),
-      ],
-    ]),
-    '',
-    `Memory after a full garbage collection in each server${redis ? " (and Redis's used_memory)" : ''}, during the run:`,
-    '',
-    table(memory),
-  ].join('\n');
-  return { markdown, errors, problems, duplicates: charges.duplicates };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
