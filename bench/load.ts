@@ -180,6 +180,10 @@ export async function load(mode: 'single' | 'redis' = 'single') {
       `Memory after a full garbage collection in each server${redis ? " (and Redis's used_memory)" : ''}, during the run:`,
       '',
       table(memory),
+      '',
+      redis
+        ? "The proxies' heaps stay flat: their state is in Redis, whose used memory is those records (idempotency and paid-order records kept 24 hours, visitor grants 30 days)."
+        : "The proxy's heap grows with the state it keeps in memory (idempotency and paid-order records, visitor grants; at most 100,000 entries).",
     ].join('\n');
     return { markdown, errors, problems, duplicates: charges.duplicates };
   } finally {

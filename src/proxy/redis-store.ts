@@ -74,17 +74,22 @@ interface ClientModule {
   ErrorReply: new (...args: never[]) => Error;
 }
 
+/**
+ * The client packages, named through variables: a bundler for an edge runtime (wrangler, esbuild) then
+ * leaves them out instead of trying to bundle a Node-only client that is never loaded there.
+ */
+const CLIENT_PACKAGES = ['@redis/client', 'redis'];
+
 async function loadClientModule(): Promise<ClientModule> {
-  try {
-    return (await import('@redis/client')) as never;
-  } catch {
+  // The full `redis` package re-exports the same client.
+  for (const name of CLIENT_PACKAGES) {
     try {
-      // The full `redis` package re-exports the same client.
-      return (await import(/* optional */ 'redis' as string)) as never;
+      return (await import(name)) as ClientModule;
     } catch {
-      throw new Error('KFUNNEL_REDIS_URL is set but the Redis client is not installed: run `npm install @redis/client`');
+      // try the next
     }
   }
+  throw new Error('KFUNNEL_REDIS_URL is set but the Redis client is not installed: run `npm install @redis/client`');
 }
 
 export class RedisStore implements ProxyStore {
