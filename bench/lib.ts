@@ -19,7 +19,7 @@ export interface RunResult {
 }
 
 /** One POST over a keep-alive agent; resolves with the status and body text. */
-export function post(base: URL, agent: Agent, shot: Shot): Promise<{ status: number; body: string }> {
+export function post(base: URL, agent: Agent, shot: Shot): Promise<{ status: number; body: string; cookies: string[] }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: base.hostname, port: base.port, method: 'POST', path: shot.path, agent, headers: { ...shot.headers, 'content-length': Buffer.byteLength(shot.body) } },
@@ -27,7 +27,7 @@ export function post(base: URL, agent: Agent, shot: Shot): Promise<{ status: num
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, cookies: res.headers['set-cookie'] ?? [] }));
       },
     );
     req.on('error', reject);

@@ -18,7 +18,7 @@ Usage:
 Without KONNEKTIVE_LOGIN_ID and KONNEKTIVE_PASSWORD, serve and proxy run an embedded sandbox.
 Environment: KONNEKTIVE_LOGIN_ID, KONNEKTIVE_PASSWORD, KONNEKTIVE_API_URL, KFUNNEL_CAMPAIGN_IDS,
 KFUNNEL_ALLOWED_ORIGINS, KFUNNEL_PUBLIC_URL, KFUNNEL_COOKIE_DOMAIN, KFUNNEL_TRUST_PROXY, KFUNNEL_SECRET,
-KFUNNEL_RATE_LIMIT, PORT.`;
+KFUNNEL_RATE_LIMIT, KFUNNEL_REDIS_URL, KFUNNEL_REDIS_PREFIX, KFUNNEL_CONFIRM_AFTER_MINUTES, PORT.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -54,10 +54,10 @@ function onStop(close: () => Promise<void>): void {
 }
 
 /** What the proxy will take payments for, and where its state lives: said at start, so nobody guesses. */
-function accepting(origins: string[]): string {
+function accepting(origins: string[], state: string): string {
   const configured = Boolean(process.env.KFUNNEL_PUBLIC_URL);
   return `  Payments:  accepted for ${origins.join(', ')}${configured ? ' (KFUNNEL_PUBLIC_URL)' : '\n             (set KFUNNEL_PUBLIC_URL=https://your-shop.example for a real domain)'}
-  State:     in memory, one process only`;
+  State:     ${state}`;
 }
 
 const card = TEST_CARDS[0].number.replace(/(\d{4})(?=\d)/g, '$1 ');
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'proxy' && hasCredentials) {
       const server = await startProxyServer({ ...env, loginId: env.loginId as string, password: env.password as string, ...common });
       const base = env.basePath ?? '/kfunnel';
-      console.log(`kfunnel proxy\n  Routes: ${server.url}${base}/*  ->  ${env.apiUrl ?? 'https://api.konnektive.com'}\n  Script: ${server.url}${base}/kfunnel.min.js\n${accepting(server.publicOrigins)}`);
+      console.log(`kfunnel proxy\n  Routes: ${server.url}${base}/*  ->  ${env.apiUrl ?? 'https://api.konnektive.com'}\n  Script: ${server.url}${base}/kfunnel.min.js\n${accepting(server.publicOrigins, server.state)}`);
       return onStop(server.close);
     }
     const serving = await startServe({
@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<void> {
   ${command === 'serve' ? `Landers:   ${serving.url}/   (${values.root ?? 'demo-landers'})\n  ` : ''}Script:    ${serving.scriptUrl}   (<script src="${serving.proxyConfig.basePath}/kfunnel.min.js" defer data-campaign-id="..."></script>)
   Proxy:     ${serving.url}${serving.proxyConfig.basePath}/*  ->  ${upstream}${
       serving.sandbox ? `\n  Sandbox:   ${serving.url}/_sandbox   (inspector, 3-D Secure and PayPal pages)\n  Test card: ${card}, any future expiry, CVV 123` : ''
-    }\n${accepting(serving.proxyConfig.publicOrigins)}`);
+    }\n${accepting(serving.proxyConfig.publicOrigins, serving.proxyConfig.state)}`);
     return onStop(serving.close);
   }
   fail(`unknown command "${command}"\n\n${USAGE}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { startRedis } from './helpers/redis.js';
 
 const BIN = new URL('../bin/kfunnel.js', import.meta.url).pathname;
 const running: ChildProcess[] = [];
@@ -87,5 +88,31 @@ describe('npx kfunnel', () => {
     const port = await run(['sandbox', '--port', 'eighty']);
     assert.equal(port.code, 2);
     assert.match(port.out, /invalid port "eighty"/);
+  });
+
+  test('KFUNNEL_REDIS_URL: the banner names Redis instead of "one process only"; a bad URL stops the start', async () => {
+    const redis = await startRedis();
+    try {
+      const { banner, child } = await start(['serve', '--port', '0'], { KFUNNEL_REDIS_URL: redis.url, KFUNNEL_REDIS_PREFIX: 'cli:' });
+      assert.match(banner, new RegExp(`State:\\s+Redis at 127\\.0\\.0\\.1:${redis.port} \\(prefix cli:\\)`));
+      assert.doesNotMatch(banner, /one process only/);
+      child.kill();
+    } finally {
+      await redis.stop();
+    }
+    for (const [url, message] of [
+      ['localhost:6379', /KFUNNEL_REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+      ['redis://cache.internal:6379/prod', /database number/],
+    ] as const) {
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { ...process.env, PORT: '', KONNEKTIVE_LOGIN_ID: '', KONNEKTIVE_PASSWORD: '', KFUNNEL_REDIS_URL: url } });
+      running.push(child);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      assert.equal(code, 2, out);
+      assert.match(out, message);
+      assert.doesNotMatch(out, /Landers:/, 'nothing was started');
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { MemoryStore, type ProxyStore } from './store.js';
+import type { ProxyStore } from './store.js';
+import { storeFromConfig } from './store-from-config.js';
 
 /**
  * Which forwarding header to believe for the visitor's address: none (false), the right-most
@@ -56,8 +57,20 @@ export interface ProxyConfig {
   leaseMs: number;
   /** New Idempotency-Keys one visitor may start per hour: a flood of fresh keys cannot crowd out the store. */
   keysPerVisitorPerHour: number;
-  /** Where state lives: idempotency records, leases, paid orders, grants, rate limits. */
+  /**
+   * Where state lives: idempotency records, leases, paid orders, grants, rate limits, scheduled
+   * confirmations. Default: Redis at `redisUrl` when set, else this process's memory.
+   */
   store: ProxyStore;
+  /** KFUNNEL_REDIS_URL: keep the state in Redis, shared by every instance (redis://host:6379). */
+  redisUrl?: string;
+  /** KFUNNEL_REDIS_PREFIX: starts every Redis key (default `kfunnel:`). */
+  redisPrefix?: string;
+  /**
+   * KFUNNEL_CONFIRM_AFTER_MINUTES (in ms here): a paid order with no funnel activity for this long gets
+   * its Confirm Order from the proxy, once, unless the thank-you page sent it. 0 turns it off.
+   */
+  confirmAfterMs: number;
   /** The old name of `store`. */
   idempotencyStore?: ProxyStore;
   /** Receives one redacted JSON line per request. */
@@ -85,6 +98,7 @@ export const PROXY_DEFAULTS = {
   grantTtlMs: 30 * 24 * 60 * 60 * 1000,
   leaseMs: 15_000,
   keysPerVisitorPerHour: 60,
+  confirmAfterMs: 20 * 60 * 1000,
 };
 
 export function resolveConfig(options: ProxyOptions): ProxyConfig {
@@ -93,7 +107,7 @@ export function resolveConfig(options: ProxyOptions): ProxyConfig {
   }
   const config: ProxyConfig = {
     ...PROXY_DEFAULTS,
-    store: options.store ?? options.idempotencyStore ?? new MemoryStore(),
+    store: options.store ?? options.idempotencyStore ?? storeFromConfig(options),
     log: batchedStdout(),
     fetch: (input, init) => globalThis.fetch(input, init),
     ...stripUndefined(options),
@@ -136,6 +150,21 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const number = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
 
+/** Minutes (fractions allowed, for tests) as milliseconds; 0 turns funnel completion off. */
+function minutes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`KFUNNEL_CONFIRM_AFTER_MINUTES must be a number of minutes, 0 for off (got "${value}")`);
+  return Math.round(n * 60_000);
+}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (got "${value}")`);
+  return n;
+}
+
 export function parseTrustProxy(value: string | undefined): TrustProxy {
   const v = (value ?? '').trim().toLowerCase();
   if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
@@ -165,5 +194,9 @@ export function configFromEnv(variables: Record<string, string | undefined> = pr
     timeoutMs: number(env.KFUNNEL_TIMEOUT_MS),
     moneyTimeoutMs: number(env.KFUNNEL_MONEY_TIMEOUT_MS),
     basePath: env.KFUNNEL_BASE_PATH,
+    redisUrl: env.KFUNNEL_REDIS_URL,
+    redisPrefix: env.KFUNNEL_REDIS_PREFIX,
+    confirmAfterMs: minutes(env.KFUNNEL_CONFIRM_AFTER_MINUTES),
+    leaseMs: positive('KFUNNEL_LEASE_MS', env.KFUNNEL_LEASE_MS),
   });
 }

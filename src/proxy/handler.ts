@@ -1,6 +1,7 @@
 import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
 import { htmlResponse, jsonTextResponse, mediaType, readBody } from '../server/body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
+import { Completion } from './completion.js';
 import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency.js';
 import { formatLogLine, redactor, type LogEntry } from './log.js';
 import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
@@ -11,7 +12,7 @@ import { Refusal } from './refusals.js';
 import { returnLocation, returnUrls, verifyReturn } from './return-leg.js';
 import { randomId, shortHash, Signer } from './signing.js';
 import { StoreFullError, StoreUnavailableError } from './store.js';
-import { forward, queryOrder, settleLostAnswer } from './upstream.js';
+import { queryOrder, settleLostAnswer } from './upstream.js';
 import {
   COOKIE_LIFETIME,
   Grants,
@@ -32,7 +33,7 @@ export interface ConnectionInfo {
   clientAddress?: string;
 }
 
-export type ProxyHandler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
+export type ProxyHandler = ((request: Request, info?: ConnectionInfo) => Promise<Response>) & { close?: () => Promise<void> };
 
 /** Everything one API call needs once its request has been read and checked. */
 interface Call {
@@ -116,15 +117,16 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
   const grants = new Grants(store, config.grantTtlMs);
   const exactlyOnce = new ExactlyOnce(store, { ttlMs: config.idempotencyTtlMs, leaseMs: config.leaseMs });
+  const completion = new Completion(config);
   const redact = redactor([config.loginId, config.password, config.secret]);
   const paidKey = (orderId: string) => `paid:${orderId}`;
 
   /** Records a paid order, so a resubmitted checkout for it is answered as before, not charged. */
-  const markPaid = (orderId: string, body: string) => store.put(paidKey(orderId), body, config.idempotencyTtlMs, { keep: true });
+  const markPaid = (orderId: string, body: string) => store.put(paidKey(orderId), body, config.idempotencyTtlMs, { keep: true }).then(() => completion.touch(orderId));
 
   /** One call to Konnektive, as an outcome for the browser; remembers the orders it gives the visitor. */
   async function send(call: Call, route: RouteName, params: Record<string, string>, timeoutMs: number) {
-    const result = await forward(config, route, params, timeoutMs);
+    const result = await completion.forward(route, params, timeoutMs);
     if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined) };
     const answer = summarize(result.answer);
     if (answer.orderId && ROUTE_POLICY[route].grantsOrder) await grants.add(call.visitor, [answer.orderId]);
@@ -391,7 +393,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': EXPOSED_HEADERS };
   }
 
-  return async function handle(request: Request, info: ConnectionInfo = {}): Promise<Response> {
+  return Object.assign(async function handle(request: Request, info: ConnectionInfo = {}): Promise<Response> {
     const started = performance.now();
     const entry: LogEntry = { id: requestId(), method: request.method.slice(0, 10), route: '-', status: 0, ms: 0 };
     let headers: Record<string, string> = {};
@@ -416,7 +418,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       // A failing logger must not fail the request.
     }
     return response;
-  };
+  }, { close: () => completion.close() });
 }
 
 function toRefusal(error: unknown): Refusal {

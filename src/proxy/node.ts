@@ -4,6 +4,7 @@ import { createNodeFetch } from '../server/node-fetch.js';
 import { listeningOrigins } from '../server/origins.js';
 import { createProxyHandler, type ProxyHandler } from './handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './config.js';
+import { describeStore, storeFromConfig } from './store-from-config.js';
 
 /** A node:http `(req, res)` listener serving the proxy on every path it is given. */
 export function toNodeHandler(handler: ProxyHandler, maxBodyBytes = PROXY_DEFAULTS.maxBodyBytes) {
@@ -19,7 +20,8 @@ type Next = (error?: unknown) => void;
 export function kfunnelMiddleware(options: ProxyOptions) {
   const handler = createProxyHandler({ fetch: createNodeFetch(), ...options });
   const basePath = '/' + (options.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
-  return (req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
+  // `close()` stops the proxy's timer and its Redis connection (when it made one from redisUrl).
+  return Object.assign((req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
     const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
     let request: Request;
@@ -31,7 +33,7 @@ export function kfunnelMiddleware(options: ProxyOptions) {
     handler(request, { clientAddress: clientAddress(req) })
       .then((response) => writeWebResponse(res, response))
       .catch(next);
-  };
+  }, { close: async () => handler.close?.() });
 }
 
 function parsedBodyRequest(req: IncomingMessage & { body?: unknown; originalUrl?: string }): Request | undefined {
@@ -47,12 +49,23 @@ function parsedBodyRequest(req: IncomingMessage & { body?: unknown; originalUrl?
 }
 
 /** `kfunnel proxy`: the proxy alone on a node:http server. */
-export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening & { publicOrigins: string[] }> {
+export async function startProxyServer(options: ProxyOptions & { port?: number; host?: string }): Promise<Listening & { publicOrigins: string[]; state: string }> {
   const host = options.host ?? '127.0.0.1';
+  // Made before listening: a bad KFUNNEL_REDIS_URL stops the start with a clear error.
+  const store = options.store ?? options.idempotencyStore ?? storeFromConfig(options);
   // The handler needs the bound port for its default public origins, so it is made once listening.
   let handler: ProxyHandler | undefined;
   const listening = await listen(toNodeListener((request, info) => (handler as ProxyHandler)(request, info), options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes), options.port ?? 0, host);
   const publicOrigins = options.publicOrigins?.length ? options.publicOrigins : listeningOrigins(host, listening.port);
-  handler = createProxyHandler({ fetch: createNodeFetch(), ...options, publicOrigins });
-  return { ...listening, publicOrigins };
+  handler = createProxyHandler({ fetch: createNodeFetch(), ...options, store, publicOrigins });
+  const proxy = handler;
+  return {
+    ...listening,
+    publicOrigins,
+    state: describeStore(store),
+    close: async () => {
+      await listening.close();
+      await proxy.close?.();
+    },
+  };
 }

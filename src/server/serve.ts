@@ -1,6 +1,7 @@
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
 import { randomId } from '../proxy/signing.js';
+import { describeStore, storeFromConfig } from '../proxy/store-from-config.js';
 import { listeningOrigins } from './origins.js';
 import { createNodeFetch } from './node-fetch.js';
 import { startSandboxServer, type SandboxOptions, type SandboxServer } from '../sandbox/index.js';
@@ -20,6 +21,8 @@ export interface ServeOptions {
   csp?: boolean | string;
   /** Proxy settings, over those from the environment. */
   proxy?: Partial<ProxyConfig>;
+  /** Keep the proxy's state in Redis (KFUNNEL_REDIS_URL), for several instances behind a load balancer. */
+  redisUrl?: string;
   /**
    * Run against an embedded sandbox. Default: when no Konnektive credentials are configured.
    * An object sets the sandbox's options (its credentials become the proxy's).
@@ -30,7 +33,7 @@ export interface ServeOptions {
 export interface Serving extends Listening {
   /** The embedded sandbox, when there is one. */
   sandbox?: SandboxServer;
-  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[] };
+  proxyConfig: { apiUrl: string; basePath: string; embedded: boolean; publicOrigins: string[]; state: string };
   /** Where pages load the drop-in from: `${url}${basePath}/kfunnel.min.js`. */
   scriptUrl: string;
 }
@@ -39,6 +42,9 @@ export interface Serving extends Listening {
 export async function startServe(options: ServeOptions): Promise<Serving> {
   const fromEnv = configFromEnv();
   const proxySettings = { ...fromEnv, ...options.proxy };
+  if (options.redisUrl) proxySettings.redisUrl = options.redisUrl;
+  // Made before listening: a bad KFUNNEL_REDIS_URL stops the start with a clear error.
+  proxySettings.store ??= proxySettings.idempotencyStore ?? storeFromConfig(proxySettings);
   const embedded = options.sandbox !== undefined ? options.sandbox !== false : !(proxySettings.loginId && proxySettings.password);
   let sandbox: SandboxServer | undefined;
   if (embedded) {
@@ -91,9 +97,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     url,
     scriptUrl: `${url}${basePath}/kfunnel.min.js`,
     sandbox,
-    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins },
+    proxyConfig: { apiUrl: proxySettings.apiUrl ?? 'https://api.konnektive.com', basePath, embedded, publicOrigins, state: describeStore(proxySettings.store) },
     close: async () => {
       await listening.close();
+      await proxy?.close?.();
       await sandbox?.close();
     },
   };

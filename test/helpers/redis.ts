@@ -1,0 +1,94 @@
+/**
+ * A real redis-server for tests: started on a free loopback port with no persistence, ready once it
+ * answers PING, stopped after. `restart()` brings it back on the same port (empty, as after a crash
+ * without persistence), for the outage tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? 'redis-server';
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Kills the server (SIGKILL: a crash, nothing flushed) and waits for it to be gone. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and waits for PING. */
+  start(): Promise<void>;
+  /** One command over a raw connection (inline protocol), for checks in tests. */
+  command(...args: string[]): Promise<string>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one inline command and resolves with the raw reply text. */
+function raw(port: number, args: string[], timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('redis: no reply'));
+    }, timeoutMs);
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.endsWith('\r\n')) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(reply.trim());
+      }
+    });
+    // RESP array form, so values may hold spaces.
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+async function waitForPing(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output().slice(-500)}`);
+    const pong = await raw(port, ['PING'], 500).catch(() => '');
+    if (pong === '+PONG') return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING: ${output().slice(-500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let output = '';
+  const start = async () => {
+    output = '';
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await waitForPing(port, child, () => output);
+  };
+  const stop = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, command: (...args) => raw(port, args) };
+}
