@@ -68,7 +68,6 @@ export function requestIdMaker(seed: number): () => string {
   let counter = 0;
   return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
 }
-const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -110,6 +109,9 @@ function signingSecret(config: ProxyConfig): string {
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config: ProxyConfig = resolveConfig(options);
+  // Seeded here, not at module load: Workers refuse random values in global scope, so a module-level
+  // draw would stop the Worker from starting at all.
+  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
   const signer = new Signer(signingSecret(config));
   const store = config.store;
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
