@@ -91,7 +91,8 @@ export class KfunnelStore {
     let next = Infinity;
     for (const entry of (await this.storage.list<StoredEntry>()).values()) {
       if (entry.expires !== null) next = Math.min(next, entry.expires);
-      else for (const at of Object.values(entry.due)) next = Math.min(next, Math.max(at, now + RETRY_DUE_MS));
+      // Still due after the runner had its go: it failed or left it, so look again after a pause.
+      else for (const at of Object.values(entry.due)) next = Math.min(next, at <= now ? now + RETRY_DUE_MS : at);
     }
     if (next === Infinity) await this.storage.deleteAlarm();
     else await this.storage.setAlarm(Math.min(next, now + MAX_ALARM_AHEAD_MS));
