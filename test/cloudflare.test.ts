@@ -5,6 +5,7 @@
  * behaviour without its configuration, in Node with fakes.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { bundleWorker } from '../e2e/helpers/cloudflare.js';
@@ -166,4 +167,11 @@ describe('createWorker and DurableObjectStore without a working Cloudflare setup
     assert.deepEqual(seen, ['https://shop.test/checkout.html']);
     assert.equal((await createWorker().fetch(new Request('https://shop.test/x'), {})).status, 404);
   });
+});
+
+test("the README's Cloudflare Workers section is the example the tests run, file for file", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('### Cloudflare Workers'), readme.indexOf('\n## ', readme.indexOf('### Cloudflare Workers')));
+  assert.ok(section.includes('```js\n' + readFileSync('examples/cloudflare/src/worker.js', 'utf8') + '```'), 'src/worker.js as in examples/cloudflare');
+  assert.ok(section.includes('```toml\n' + readFileSync('examples/cloudflare/wrangler.toml', 'utf8') + '```'), 'wrangler.toml as in examples/cloudflare');
 });
