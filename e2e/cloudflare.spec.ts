@@ -111,9 +111,15 @@ function submitOrder(cf: CloudflareExample, instance: number, visitor: { session
   });
 }
 
-function charges(cf: CloudflareExample) {
-  const { orders, calls } = cf.sandbox.sandbox.state();
-  return { orders, orderCalls: calls.filter((c: any) => c.endpoint === 'order'), transactions: orders.flatMap((o: any) => o.transactions) };
+/** What Konnektive (the sandbox) saw, from its /_sandbox/state. */
+async function charges(cf: CloudflareExample) {
+  const { orders, calls } = await (await fetch(`${cf.sandbox.url}/_sandbox/state`)).json();
+  return {
+    orders,
+    orderCalls: calls.filter((c: any) => c.endpoint === 'order'),
+    queries: calls.filter((c: any) => c.endpoint === 'query'),
+    transactions: orders.flatMap((o: any) => o.transactions),
+  };
 }
 
 test('20 concurrent submits of one order, split across two Worker instances: one charge', async ({ cf }) => {
@@ -126,7 +132,7 @@ test('20 concurrent submits of one order, split across two Worker instances: one
   // Every answer but the one that went to Konnektive is the recorded first answer.
   expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
 
-  const { orders, orderCalls, transactions } = charges(cf);
+  const { orders, orderCalls, transactions } = await charges(cf);
   expect(orders).toHaveLength(1);
   expect(orderCalls).toHaveLength(1);
   expect(transactions.map((t: any) => `${t.type} ${t.status}`)).toEqual(['SALE APPROVED']);
@@ -139,17 +145,16 @@ test('an answer lost after the charge, then retries on both instances at once: s
   expect(lost.status).toBe(502);
   // workerd's fetch reports the cut answer as unreadable; either way nobody knows whether it was charged.
   expect(['upstream_unreachable', 'upstream_bad_response']).toContain((await lost.json()).code);
-  expect(charges(cf).transactions).toHaveLength(1); // Konnektive did charge: only the answer was lost.
+  expect((await charges(cf)).transactions).toHaveLength(1); // Konnektive did charge: only the answer was lost.
 
   const retries = await Promise.all(Array.from({ length: 6 }, (_, i) => submitOrder(cf, i % 2, visitor, 'cf-lost-answer-01')));
   const bodies = await Promise.all(retries.map((r) => r.json()));
   expect(retries.map((r) => r.status)).toEqual(Array(6).fill(200));
   expect(bodies.every((b) => b.result === 'SUCCESS' && b.message.orderStatus === 'COMPLETE')).toBe(true);
 
-  const { orderCalls, transactions } = charges(cf);
+  const { orderCalls, transactions, queries } = await charges(cf);
   expect(orderCalls).toHaveLength(1);
   expect(transactions).toHaveLength(1);
-  const queries = cf.sandbox.sandbox.state().calls.filter((c: any) => c.endpoint === 'query');
   expect(queries.length, 'one caller settled the lost answer with Query Order').toBe(1);
 });
 

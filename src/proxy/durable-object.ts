@@ -37,6 +37,8 @@ export function setDueRunner(runner: DueRunner | undefined): void {
 
 /** A schedule whose runner failed is looked at again this much later (its members stay due, unclaimed). */
 const RETRY_DUE_MS = 30_000;
+/** A runner that claims in batches is called at most this often per alarm. */
+const MAX_DUE_ROUNDS = 50;
 /** Alarms are set at most this far ahead; an object woken early just sweeps and sets the next one. */
 const MAX_ALARM_AHEAD_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -76,14 +78,33 @@ export class KfunnelStore {
       else if (entry.kind === 'schedule' && Object.values(entry.due).some((at) => at <= now)) due.push(key);
     }
     if (expired.length) await this.storage.delete(expired);
-    for (const key of due) {
+    for (const key of due) await this.runDue(key);
+    await this.rearm(Date.now());
+  }
+
+  /**
+   * Hands a schedule with due members to the runner, again while it keeps claiming (a runner takes them
+   * in batches), and stops when it claims nothing more: what is still due then waits for the retry.
+   */
+  private async runDue(key: string): Promise<void> {
+    if (!dueRunner) return;
+    let left = await this.dueCount(key);
+    for (let round = 0; round < MAX_DUE_ROUNDS && left > 0; round++) {
       try {
-        await dueRunner?.(key, this.env);
+        await dueRunner(key, this.env);
       } catch (error) {
         console.error(`kfunnel: the scheduled work for ${key} failed; retrying in ${RETRY_DUE_MS / 1000} s: ${(error as Error)?.message ?? error}`);
+        return;
       }
+      const now = await this.dueCount(key);
+      if (now >= left) return;
+      left = now;
     }
-    await this.rearm(Date.now());
+  }
+
+  private async dueCount(key: string, now = Date.now()): Promise<number> {
+    const entry = await this.read(key, now);
+    return entry?.kind === 'schedule' ? Object.values(entry.due).filter((at) => at <= now).length : 0;
   }
 
   /** Sets the alarm at the earliest expiry or due time left; a due member nobody claimed is retried shortly. */
@@ -91,8 +112,9 @@ export class KfunnelStore {
     let next = Infinity;
     for (const entry of (await this.storage.list<StoredEntry>()).values()) {
       if (entry.expires !== null) next = Math.min(next, entry.expires);
-      // Still due after the runner had its go: it failed or left it, so look again after a pause.
-      else for (const at of Object.values(entry.due)) next = Math.min(next, at <= now ? now + RETRY_DUE_MS : at);
+      // Still due after the runner had its go: it failed or left it, so look again after a pause. With
+      // no runner in this Worker nothing here could run it: the next schedule() wakes the object again.
+      else for (const at of Object.values(entry.due)) if (at > now || dueRunner) next = Math.min(next, at <= now ? now + RETRY_DUE_MS : at);
     }
     if (next === Infinity) await this.storage.deleteAlarm();
     else await this.storage.setAlarm(Math.min(next, now + MAX_ALARM_AHEAD_MS));
