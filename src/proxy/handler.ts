@@ -29,6 +29,12 @@ import {
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
   clientAddress?: string;
+  /**
+   * For runtimes that stop a request's work once its answer is sent (Cloudflare Workers:
+   * `ctx.waitUntil`): a money call that outlives the browser's wait is handed here to keep running, so
+   * it finishes and records its answer for the retry instead of being cut off mid-flight.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 export type ProxyHandler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
@@ -49,6 +55,8 @@ interface Call {
   headers: Record<string, string>;
   /** Set-Cookie values for the answer. */
   cookies: string[];
+  /** ConnectionInfo.waitUntil: keeps work going after the answer on runtimes that would cut it. */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -195,6 +203,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         return sendCall(call, orderId, progress, config.settleTimeoutMs);
       },
       settle: (orderId, startedAt) => settle(call, orderId, startedAt),
+      keepAlive: call.waitUntil,
     });
   }
 
@@ -253,7 +262,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       params.paypalBillerId = config.paypalMerchantId;
     }
 
-    const call: Call = { route, policy, params, visitor, known: known !== undefined, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies };
+    const call: Call = { route, policy, params, visitor, known: known !== undefined, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies, waitUntil: info.waitUntil };
     let outcome: Outcome | undefined;
     if (policy.replaysPaid && params.orderId) {
       // This order is already paid: answer as Konnektive did then, and charge nothing.
