@@ -158,6 +158,26 @@ test('an answer lost after the charge, then retries on both instances at once: s
   expect(queries.length, 'one caller settled the lost answer with Query Order').toBe(1);
 });
 
+test('a charge answered after the browser stopped waiting: the Worker keeps it running (waitUntil), the retry gets its answer, one charge', async ({ cf }) => {
+  const visitor = await visit(cf);
+  // Konnektive charges, but answers only after the proxy's money timeout has sent the browser a 504.
+  const slowMs = PROXY_TIMEOUT_MS + 1500;
+  cf.sandbox.sandbox.faults.set([{ mode: 'timeout', endpoints: ['order'], times: 1, delayMs: slowMs }]);
+  const started = Date.now();
+  const first = await submitOrder(cf, 0, visitor, 'cf-slow-answer-01');
+  expect(first.status).toBe(504);
+  await new Promise((resolve) => setTimeout(resolve, started + slowMs + 500 - Date.now()));
+
+  const retry = await submitOrder(cf, 0, visitor, 'cf-slow-answer-01');
+  expect(retry.status).toBe(200);
+  expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  expect((await retry.json()).message.orderStatus).toBe('COMPLETE');
+  const { orderCalls, transactions, queries } = await charges(cf);
+  expect(orderCalls).toHaveLength(1);
+  expect(transactions).toHaveLength(1);
+  expect(queries, 'the late answer itself was recorded: nothing needed settling').toHaveLength(0);
+});
+
 test('an order named by another visitor is refused at the Worker before it reaches Konnektive', async ({ cf }) => {
   const owner = await visit(cf);
   const paid = await (await submitOrder(cf, 0, owner, 'cf-owner-key-0001')).json();

@@ -87,7 +87,7 @@ export function createWorker(options: WorkerOptions = {}): KfunnelWorker {
   }
 
   return {
-    async fetch(request, env) {
+    async fetch(request, env, ctx) {
       if (!isProxyPath(new URL(request.url).pathname, basePathOf(env, options))) {
         const assets = env[options.assetsBinding ?? 'ASSETS'] as Fetcher | undefined;
         return assets ? assets.fetch(request) : new Response('Not found', { status: 404 });
@@ -101,7 +101,9 @@ export function createWorker(options: WorkerOptions = {}): KfunnelWorker {
           return new Response(NOT_CONFIGURED, { status: 500, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
         }
       }
-      return proxy(request);
+      // waitUntil: a payment still running when the browser's wait ends goes on after the answer (Workers
+      // would cut it off), so it finishes, records its answer, releases its lease, and a retry gets it.
+      return proxy(request, { waitUntil: ctx ? (work) => ctx.waitUntil(work) : undefined });
     },
   };
 }
