@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { bundleWorker } from '../e2e/helpers/cloudflare.js';
-import { createWorker, DurableObjectStore } from '../src/proxy/cloudflare.js';
+import { createWorker, DurableObjectStore, proxyOptionsFromEnv } from '../src/proxy/cloudflare.js';
 import { StoreUnavailableError } from '../src/proxy/store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,6 +159,20 @@ describe('createWorker and DurableObjectStore without a working Cloudflare setup
     assert.doesNotMatch(body, /KFUNNEL_STORE|p-secret/);
     assert.match(errors[0], /loginId and password are required/);
     assert.match(errors[1], /no Durable Object binding "KFUNNEL_STORE"/);
+  });
+
+  test('options from the bindings: vars and secrets as configFromEnv reads them, Cloudflare defaults, code options win', () => {
+    const namespace = { idFromName: (name: string) => ({ toString: () => name }), get: () => ({ fetch: async () => new Response('{}') }) };
+    const env = { KONNEKTIVE_LOGIN_ID: 'l', KONNEKTIVE_PASSWORD: 'p', KFUNNEL_PUBLIC_URL: 'https://shop.test', KFUNNEL_MONEY_TIMEOUT_MS: '40000', KFUNNEL_STORE: namespace, ASSETS: {} };
+    const options = proxyOptionsFromEnv(env);
+    assert.equal(options.loginId, 'l');
+    assert.deepEqual(options.publicOrigins, ['https://shop.test']);
+    assert.equal(options.trustProxy, 'cloudflare');
+    assert.ok(options.store instanceof DurableObjectStore);
+    // A payment still running after the browser's 504 must finish within waitUntil's 30 s.
+    assert.equal(options.settleTimeoutMs, 40_000 + 25_000);
+    assert.equal(proxyOptionsFromEnv({ ...env, KFUNNEL_TRUST_PROXY: 'false' }, { campaignIds: ['9'], settleTimeoutMs: 50_000 }).settleTimeoutMs, 50_000);
+    assert.equal(proxyOptionsFromEnv({ ...env, KFUNNEL_TRUST_PROXY: 'false' }).trustProxy, false);
   });
 
   test('paths outside the base path go to the static assets binding, untouched', async () => {

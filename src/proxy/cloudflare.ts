@@ -63,16 +63,23 @@ export function storeFromEnv(env: WorkerEnv, options: Pick<WorkerOptions, 'store
 export function proxyOptionsFromEnv(env: WorkerEnv, options: WorkerOptions = {}): ProxyOptions {
   const strings = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   const { storeBinding, assetsBinding, objectName, onDue, ...proxy } = options;
-  return {
+  const merged = {
     // On Workers the TCP peer is Cloudflare itself; CF-Connecting-IP is set by Cloudflare and names the visitor.
     trustProxy: 'cloudflare',
     // One console line per request: Workers Logs and `wrangler tail` collect them.
-    log: (line) => console.log(line),
+    log: (line: string) => console.log(line),
     ...configFromEnv(strings),
     ...proxy,
-    store: proxy.store ?? storeFromEnv(env, { storeBinding, objectName }),
   } as ProxyOptions;
+  // A payment that outlives the browser's wait runs on under waitUntil, which Workers honour for 30 s
+  // after the answer: it must end by then, or it would be cut off with its answer unrecorded.
+  merged.settleTimeoutMs ??= Math.min(PROXY_DEFAULTS.settleTimeoutMs, (merged.moneyTimeoutMs ?? PROXY_DEFAULTS.moneyTimeoutMs) + WAIT_UNTIL_MS - 5000);
+  merged.store ??= storeFromEnv(env, { storeBinding, objectName });
+  return merged;
 }
+
+/** How long Workers keep a request's waitUntil work going after its response. */
+const WAIT_UNTIL_MS = 30_000;
 
 /**
  * The Worker: `/kfunnel/*` (the configured base path) through the proxy, everything else from the
