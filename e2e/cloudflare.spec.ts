@@ -7,8 +7,8 @@
 import { CARD, CUSTOMER, E2E_LOGIN, E2E_PASSWORD, expect, fillCheckout, PROXY_TIMEOUT_MS, ready, test as base } from './fixtures.js';
 import { startCloudflareExample, type CloudflareExample } from './helpers/cloudflare.js';
 
-const test = base.extend<{ cf: CloudflareExample }, { worker: CloudflareExample }>({
-  worker: [
+const test = base.extend<{ cf: CloudflareExample }, { example: CloudflareExample }>({
+  example: [
     async ({}, use) => {
       const example = await startCloudflareExample({
         loginId: E2E_LOGIN,
@@ -21,11 +21,11 @@ const test = base.extend<{ cf: CloudflareExample }, { worker: CloudflareExample 
     },
     { scope: 'worker' },
   ],
-  cf: async ({ worker }, use) => {
-    worker.sandbox.sandbox.reset();
-    await use(worker);
+  cf: async ({ example }, use) => {
+    example.sandbox.sandbox.reset();
+    await use(example);
     // The Worker's own log (the proxy's lines among it) never carries a credential.
-    for (const secret of [E2E_LOGIN, E2E_PASSWORD]) expect(worker.output.join('\n')).not.toContain(secret);
+    for (const secret of [E2E_LOGIN, E2E_PASSWORD]) expect(example.output.join('\n')).not.toContain(secret);
   },
 });
 
@@ -70,6 +70,8 @@ test('the demo funnel in Chromium on the Worker: landers from static assets, eve
   expect(order.items.map((i: any) => i.productId)).toEqual([2, 10, 20]);
   await expect(page.locator('[data-kf-text=orderId]')).toHaveText(order.orderId);
   await expect(page.locator('h1')).toHaveText('Thank you, Ada!');
+  // The proxy's log lines reach the Worker's console (what `wrangler tail` shows).
+  expect(cf.output.some((line) => line.includes('"route":"order"') && line.includes('"status":200'))).toBe(true);
 
   // The visitor cookie the Worker set is HttpOnly: page scripts never see it.
   const visitor = (await page.context().cookies()).find((c) => c.name === 'kf_v');
