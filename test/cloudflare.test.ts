@@ -35,7 +35,7 @@ describe('DurableObjectStore on workerd', () => {
 
   before(async () => {
     const script = await bundleWorker('test/helpers/store-worker.ts');
-    const common = { modules: true, script, compatibilityDate: '2026-04-01' };
+    const common = { modules: [{ type: 'ESModule' as const, path: 'worker.js', contents: script }], compatibilityDate: '2026-04-01' };
     mf = new Miniflare({
       workers: [
         { name: 'a', ...common, durableObjects: { KFUNNEL_STORE: { className: 'KfunnelStore', useSQLite: true } } },

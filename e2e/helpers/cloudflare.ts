@@ -68,8 +68,8 @@ function miniflareOptions(config: TomlTable, script: string, assets: string, var
   const assetConfig = table(config.assets);
   const workerFirst = assetConfig.run_worker_first;
   return {
-    modules: true,
-    script,
+    // The module listed, as wrangler uploads it: workerd resolves its imports, miniflare scans nothing.
+    modules: [{ type: 'ESModule' as const, path: 'worker.js', contents: script }],
     compatibilityDate: config.compatibility_date as string,
     compatibilityFlags: (config.compatibility_flags as string[] | undefined) ?? [],
     bindings: { ...(table(config.vars) as Record<string, string>), ...vars },
@@ -108,8 +108,7 @@ export async function startCloudflareExample(options: { loginId: string; passwor
   // isolates (nothing shared in memory), and the first one's Durable Objects.
   const others = Array.from({ length: (options.instances ?? 1) - 1 }, (_, i) => ({
     name: `kfunnel-${i + 2}`,
-    modules: true,
-    script,
+    modules: worker.modules,
     compatibilityDate: worker.compatibilityDate,
     compatibilityFlags: worker.compatibilityFlags,
     bindings: worker.bindings,
