@@ -74,6 +74,7 @@ export async function buildAll() {
         cli: 'src/cli.ts',
         proxy: 'src/proxy/index.ts',
         'proxy-fetch': 'src/proxy/fetch.ts',
+        'proxy-cloudflare': 'src/proxy/cloudflare.ts',
         sandbox: 'src/sandbox/index.ts',
         serve: 'src/server/serve.ts',
       },

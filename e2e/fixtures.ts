@@ -41,6 +41,21 @@ export const CARD = { cardNumber: '4111 1111 1111 1111', cardMonth: '12', cardYe
 
 const BUNDLE = readFileSync('dist/kfunnel.min.js', 'utf8');
 
+/** Waits for kfunnel on the page to have its click answered. */
+export async function ready(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as any).kfunnel?.ready === true);
+}
+
+/** Fills the checkout form with the test customer and card. */
+export async function fillCheckout(page: Page, overrides: Partial<typeof CUSTOMER & typeof CARD> = {}): Promise<void> {
+  const values = { ...CUSTOMER, ...CARD, ...overrides };
+  for (const [name, value] of Object.entries(values)) {
+    const field = page.locator(`form [name="${name}"]`).first();
+    if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+}
+
 export const test = base.extend<{ funnel: Funnel; guard: void }, { serving: { server: Serving; log: string[] } }>({
   serving: [
     async ({}, use) => {
@@ -72,17 +87,8 @@ export const test = base.extend<{ funnel: Funnel; guard: void }, { serving: { se
       state: async () => sandbox.state(),
       calls: async (endpoint) => [...sandbox.state().calls].reverse().filter((c: any) => !endpoint || c.endpoint === endpoint),
       faults: (faults) => (faults ? sandbox.faults.set(faults as never) : sandbox.faults.clear()),
-      ready: async (page) => {
-        await page.waitForFunction(() => (window as any).kfunnel?.ready === true);
-      },
-      fillCheckout: async (page, overrides = {}) => {
-        const values = { ...CUSTOMER, ...CARD, ...overrides };
-        for (const [name, value] of Object.entries(values)) {
-          const field = page.locator(`form [name="${name}"]`).first();
-          if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
-          else await field.fill(value);
-        }
-      },
+      ready,
+      fillCheckout,
     };
     await use(funnel);
   },

@@ -10,7 +10,7 @@ test('every package export and its types exist after the build', () => {
   }
 });
 
-test('kfunnel/proxy/fetch imports nothing from Node, so edge runtimes can load it', () => {
+for (const [entry, file] of [['kfunnel/proxy/fetch', 'proxy-fetch.js'], ['kfunnel/proxy/cloudflare', 'proxy-cloudflare.js']]) test(`${entry} imports nothing from Node, so edge runtimes can load it`, () => {
   const seen = new Set<string>();
   const walk = (file: string) => {
     if (seen.has(file)) return;
@@ -19,7 +19,7 @@ test('kfunnel/proxy/fetch imports nothing from Node, so edge runtimes can load i
     assert.doesNotMatch(code, /from\s*["']node:|require\(["']node:|from\s*["'](http|https|net|fs|stream)["']/, `${file} imports a Node module`);
     for (const [, next] of code.matchAll(/from\s*"\.\/([^"]+)"/g)) walk(next);
   };
-  walk('proxy-fetch.js');
+  walk(file);
   assert.ok(seen.size > 1);
 });
 

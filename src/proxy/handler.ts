@@ -31,6 +31,12 @@ import { serveScript } from './script-asset.js';
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
   clientAddress?: string;
+  /**
+   * For runtimes that stop a request's work once its answer is sent (Cloudflare Workers:
+   * `ctx.waitUntil`): a money call that outlives the browser's wait is handed here to keep running, so
+   * it finishes and records its answer for the retry instead of being cut off mid-flight.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 export type ProxyHandler = ((request: Request, info?: ConnectionInfo) => Promise<Response>) & { close?: () => Promise<void> };
@@ -51,6 +57,8 @@ interface Call {
   headers: Record<string, string>;
   /** Set-Cookie values for the answer. */
   cookies: string[];
+  /** ConnectionInfo.waitUntil: keeps work going after the answer on runtimes that would cut it. */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -70,7 +78,6 @@ export function requestIdMaker(seed: number): () => string {
   let counter = 0;
   return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
 }
-const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -112,6 +119,9 @@ function signingSecret(config: ProxyConfig): string {
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config: ProxyConfig = resolveConfig(options);
+  // Seeded here, not at module load: Workers refuse random values in global scope, so a module-level
+  // draw would stop the Worker from starting at all.
+  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
   const signer = new Signer(signingSecret(config));
   const store = config.store;
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
@@ -196,6 +206,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         return sendCall(call, orderId, progress, config.settleTimeoutMs);
       },
       settle: (orderId, startedAt) => settle(call, orderId, startedAt),
+      keepAlive: call.waitUntil,
     });
   }
 
@@ -254,7 +265,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       params.paypalBillerId = config.paypalMerchantId;
     }
 
-    const call: Call = { route, policy, params, visitor, known: known !== undefined, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies };
+    const call: Call = { route, policy, params, visitor, known: known !== undefined, self, timeoutMs: policy.money ? config.moneyTimeoutMs : config.timeoutMs, entry, headers, cookies, waitUntil: info.waitUntil };
     let outcome: Outcome | undefined;
     if (policy.replaysPaid && params.orderId) {
       // This order is already paid: answer as Konnektive did then, and charge nothing.

@@ -43,6 +43,8 @@ export interface Attempt {
   send(orderId: string | undefined, progress: (orderId: string) => Promise<void>): Promise<Outcome>;
   /** Whether a lost send happened: its answer, null when it did not (send again), undefined when Konnektive cannot tell now. */
   settle(orderId: string | undefined, startedAt: number): Promise<Outcome | null | undefined>;
+  /** Keeps the holder's work running after this caller has its answer (Workers' waitUntil). */
+  keepAlive?(work: Promise<unknown>): void;
 }
 
 export interface ExactlyOnceOptions {
@@ -105,6 +107,7 @@ export class ExactlyOnce {
         const work = this.hold(attempt, leaseKey, holder);
         this.working.set(attempt.key, work);
         work.finally(() => this.working.delete(attempt.key)).catch(() => {});
+        attempt.keepAlive?.(work.catch(() => {}));
         return this.wait(work, deadline);
       }
       // Another instance holds the lease: it is forwarding or settling. Its answer lands in the store.

@@ -1,0 +1,7 @@
+// The whole Worker: the landers come from static assets (./public), /kfunnel/* goes through the
+// proxy, and the proxy's state lives in the KfunnelStore Durable Object. Configuration is in
+// wrangler.toml (vars) and `wrangler secret put` (credentials).
+import { createWorker, KfunnelStore } from 'kfunnel/proxy/cloudflare';
+
+export { KfunnelStore };
+export default createWorker();
