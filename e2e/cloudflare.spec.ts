@@ -193,3 +193,37 @@ test('an order named by another visitor is refused at the Worker before it reach
   expect((await response.json()).code).toBe('not_your_order');
   expect(cf.sandbox.sandbox.state().calls.filter((c: any) => c.endpoint === 'upsale')).toHaveLength(0);
 });
+
+test('a buyer who leaves on the upsell page: the Durable Object alarm sends Confirm Order once, and the thank-you confirm after it sends nothing', async () => {
+  // Its own Worker, with a three-second completion delay (KFUNNEL_CONFIRM_AFTER_MINUTES takes fractions).
+  const quick = await startCloudflareExample({
+    loginId: E2E_LOGIN,
+    password: E2E_PASSWORD,
+    vars: { KFUNNEL_RATE_LIMIT: '0', KFUNNEL_CONFIRM_AFTER_MINUTES: '0.05' },
+  });
+  try {
+    const visitor = await visit(quick);
+    const paid = await (await submitOrder(quick, 0, visitor, 'cf-completion-01')).json();
+    expect(paid.message.orderStatus).toBe('COMPLETE');
+    const orderId = paid.message.orderId;
+    const confirms = async () => (await (await fetch(`${quick.sandbox.url}/_sandbox/state`)).json()).calls.filter((c: any) => c.endpoint === 'confirm');
+    expect(await confirms()).toHaveLength(0);
+    // Nobody calls /kfunnel/confirm: the tab was closed. The alarm fires three seconds after the order.
+    await expect.poll(async () => (await confirms()).length, { timeout: 10_000, intervals: [250] }).toBe(1);
+    expect((await confirms())[0].orderId).toBe(orderId);
+
+    // The buyer comes back to the thank-you page: answered from the recorded confirmation, nothing sent.
+    const late = await quick.fetch(0, '/kfunnel/confirm', {
+      method: 'POST',
+      headers: { origin: quick.url, 'content-type': 'application/json', cookie: visitor.cookie },
+      body: JSON.stringify({ orderId }),
+    });
+    expect((await late.json()).result).toBe('SUCCESS');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await confirms()).toHaveLength(1);
+    const { orders } = await (await fetch(`${quick.sandbox.url}/_sandbox/state`)).json();
+    expect(orders[0].confirmations).toBe(1);
+  } finally {
+    await quick.close();
+  }
+});

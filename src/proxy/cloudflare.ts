@@ -11,7 +11,8 @@
  * (ASSETS). Nothing here imports from Node.
  */
 import type { DurableObjectNamespace, ExecutionContext, Fetcher } from './cloudflare-types.js';
-import { configFromEnv, PROXY_DEFAULTS, type ProxyOptions } from './config.js';
+import { Completion, CONFIRM_SCHEDULE } from './completion.js';
+import { configFromEnv, PROXY_DEFAULTS, resolveConfig, type ProxyOptions } from './config.js';
 import { setDueRunner } from './durable-object.js';
 import { DurableObjectStore, type DurableObjectStoreOptions } from './durable-store.js';
 import { createProxyHandler, type ProxyHandler } from './handler.js';
@@ -34,7 +35,7 @@ export interface WorkerOptions extends Partial<ProxyOptions> {
   /**
    * What a schedule kept in the store runs when its first member falls due (the Durable Object's alarm
    * calls it with the schedule's key, a store and the bindings). It claims members with `claimDue`, so
-   * each runs exactly once however many objects or Workers look.
+   * each runs exactly once however many objects or Workers look. Default: funnel completion's round.
    */
   onDue?: (scheduleKey: string, store: ProxyStore, env: WorkerEnv) => Promise<void>;
 }
@@ -88,10 +89,8 @@ const WAIT_UNTIL_MS = 30_000;
  */
 export function createWorker(options: WorkerOptions = {}): KfunnelWorker {
   let proxy: ProxyHandler | undefined;
-  if (options.onDue) {
-    const onDue = options.onDue;
-    setDueRunner((scheduleKey, env) => onDue(scheduleKey, storeFromEnv(env as WorkerEnv, options), env as WorkerEnv));
-  }
+  const onDue = options.onDue ?? ((scheduleKey, store, env) => confirmDueOrders(scheduleKey, store, env, options));
+  setDueRunner((scheduleKey, env) => onDue(scheduleKey, storeFromEnv(env as WorkerEnv, options), env as WorkerEnv));
 
   return {
     async fetch(request, env, ctx) {
@@ -113,6 +112,23 @@ export function createWorker(options: WorkerOptions = {}): KfunnelWorker {
       return proxy(request, { waitUntil: ctx ? (work) => ctx.waitUntil(work) : undefined });
     },
   };
+}
+
+/**
+ * Funnel completion on Workers. The proxy's own completion timer cannot run here (a Worker's timers
+ * stop with the request that set them), so the Durable Object holding the confirmation schedule wakes
+ * by its alarm when an order falls due and runs one round of the same completion: claim the due orders
+ * (each to one caller only) and send Confirm Order through the slot the thank-you page shares.
+ */
+async function confirmDueOrders(scheduleKey: string, store: ProxyStore, env: WorkerEnv, options: WorkerOptions = {}): Promise<void> {
+  if (scheduleKey !== CONFIRM_SCHEDULE) return;
+  const completion = new Completion(resolveConfig({ ...proxyOptionsFromEnv(env, options), store }));
+  try {
+    await completion.tick();
+  } finally {
+    // Stops the timer the constructor started; the store is the binding's, nothing to close.
+    await completion.close();
+  }
 }
 
 /** The proxy's base path as the proxy itself resolves it: the option, else KFUNNEL_BASE_PATH, else /kfunnel. */
