@@ -1,5 +1,5 @@
-// Puts what the Worker serves as static assets in ./public: your landers (here kfunnel's demo funnel)
-// and kfunnel.min.js from the installed package, which the landers load from /kfunnel.min.js.
+// Puts what the Worker serves as static assets in ./public: your landers (here kfunnel's demo funnel).
+// The script itself needs no copy: the Worker serves it at /kfunnel/kfunnel.min.js.
 import { cpSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -9,7 +9,6 @@ export function assembleAssets({
 } = {}) {
   mkdirSync(out, { recursive: true });
   cpSync(landers, out, { recursive: true });
-  cpSync(fileURLToPath(import.meta.resolve('kfunnel/kfunnel.min.js')), `${out}/kfunnel.min.js`);
   return out;
 }
 
