@@ -89,6 +89,7 @@ test("the sandbox's checkout pixel loads under the demo's strict Content-Securit
     }
     document.body.appendChild(holder);
   }, answer.message.pixel);
-  await expect.poll(async () => (await funnel.state()).pixels.map((p: any) => `${p.pixel} ${p.element}`).sort()).toEqual(['fraud img', 'fraud script']);
-  expect((await funnel.state()).pixels[0].sessionId).toBe(sessionId);
+  // The drop-in may inject it too: the hits are counted as kinds, not as a number of requests.
+  await expect.poll(async () => [...new Set((await funnel.state()).pixels.map((p: any) => `${p.pixel} ${p.element}`))].sort()).toEqual(['fraud img', 'fraud script']);
+  expect(new Set((await funnel.state()).pixels.map((p: any) => p.sessionId))).toEqual(new Set([sessionId]));
 });

@@ -26,8 +26,9 @@ test('the README CDN snippet pins this version and the built file\'s integrity',
   assert.ok(readFileSync('README.md', 'utf8').includes(`<!-- kfunnel:cdn -->\n\`\`\`html\n${cdnSnippet(pkg.version, integrity)}\n\`\`\``), 'run `npm run build`: it writes the snippet');
 });
 
-test('the package has no runtime dependencies: the server build imports only Node built-ins and itself', () => {
+test('the package needs no runtime dependency: the server build imports only Node built-ins and itself (the Redis client is optional)', () => {
   assert.deepEqual(Object.keys(pkg.dependencies ?? {}), []);
+  assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}).filter((name) => name !== '@redis/client'), []);
   for (const file of readdirSync('dist').filter((name) => name.endsWith('.js') && !name.startsWith('kfunnel'))) {
     const code = readFileSync(join('dist', file), 'utf8');
     const imports = [...code.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*["']([^"']+)["']/gm), ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)];
@@ -52,7 +53,9 @@ test('npm pack holds exactly bin/, dist/ and the README; installed offline in an
   const { mkdirSync } = await import('node:fs');
   mkdirSync(site);
   writeFileSync(join(site, 'package.json'), '{"name":"my-landers","private":true}\n');
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, packed.filename)], { cwd: site, env: npmEnv });
+  // Without the optional Redis client: the package must work with nothing else installed.
+  await run('npm', ['install', '--offline', '--omit=optional', '--no-audit', '--no-fund', join(work, packed.filename)], { cwd: site, env: npmEnv });
+  assert.deepEqual(readdirSync(join(site, 'node_modules')).filter((name) => !name.startsWith('.')), ['kfunnel'], 'nothing but kfunnel was installed');
   const installed = join(site, 'node_modules', 'kfunnel');
   const script = readFileSync(join(installed, 'dist', 'kfunnel.min.js'));
   assert.ok(readFileSync(join(installed, 'README.md'), 'utf8').includes(cdnSnippet(pkg.version, sriOf(script))), "the package's README carries its own script's integrity");
