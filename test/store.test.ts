@@ -246,6 +246,24 @@ describe('RedisStore', () => {
     await store.put('more', 'v', 60_000);
   });
 
+  test('a Redis that refuses us (password required): StoreUnavailableError, and the log says why', async () => {
+    const locked = await startRedis(['--requirepass', 'right-password']);
+    const lines: string[] = [];
+    try {
+      const store = new RedisStore({ url: locked.url, log: (line) => lines.push(line) });
+      await assert.rejects(store.get('x'), StoreUnavailableError);
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0], /store: redis unavailable .*NOAUTH/);
+      await store.close();
+      const allowed = new RedisStore({ url: locked.url.replace('redis://', 'redis://:right-password@'), log: (line) => lines.push(line) });
+      await allowed.put('x', '1', 1000);
+      assert.equal(await allowed.get('x'), '1');
+      await allowed.close();
+    } finally {
+      await locked.stop();
+    }
+  });
+
   test('warns at start when Redis may evict keys', async () => {
     await redis.command('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
     const lines: string[] = [];

@@ -85,7 +85,8 @@ async function waitForPing(port: number, child: ChildProcess, output: () => stri
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output().slice(-500)}`);
     const pong = await raw(port, ['PING'], 500).catch(() => '');
-    if (pong === '+PONG') return;
+    // Up: it answers (a server with a password answers NOAUTH).
+    if (pong === '+PONG' || pong.startsWith('-NOAUTH')) return;
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING: ${output().slice(-500)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -105,7 +106,10 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     const missing = new Promise<never>((_, reject) =>
       child!.once('error', (error) => reject(new Error(`cannot run ${REDIS_SERVER} (${error.message}): install it (apt-get install redis-server) or set REDIS_SERVER`))),
     );
-    await Promise.race([waitForPing(port, child, () => output), missing]);
+    await Promise.race([waitForPing(port, child, () => output), missing]).catch((error) => {
+      child?.kill('SIGKILL');
+      throw error;
+    });
   };
   const stop = async () => {
     const running = child;
