@@ -10,6 +10,9 @@ import { CARD, CUSTOMER } from './fixtures.js';
  * one redis-server and one sandbox, requests alternating between them. Every charge is counted at the
  * sandbox.
  */
+// Three servers, a browser and Redis on two shared cores: room beyond the default 45 s per test.
+base.describe.configure({ timeout: 90_000 });
+
 const test = base.extend<{ clusterOptions: ClusterOptions; cluster: Cluster }>({
   clusterOptions: [{}, { option: true }],
   cluster: async ({ clusterOptions }, use) => {
@@ -268,11 +271,15 @@ test.describe('funnel completion', () => {
       buyers.map(async (b, i) => {
         // Wait until this order is due, then its thank-you page confirms from all three instances at once,
         // while every instance's timer is claiming it.
-        const due = Number((await cluster.redis.command('ZSCORE', 'e2e:confirm-due', b.orderId)).split('\r\n')[1]);
+        // (Already claimed on a slow machine: then the race is with a confirm in progress, at once.)
+        const score = (await cluster.redis.command('ZSCORE', 'e2e:confirm-due', b.orderId)).split('\r\n')[1];
+        const due = score === undefined ? 0 : Number(score);
         await until(() => Date.now() >= due - 50 * i, 'due');
         const answers = await Promise.all([0, 1, 2].map((t) => api(cluster, t, 'confirm', { orderId: b.orderId }, { visitor: b.visitor, key: `confirm-${b.orderId}` })));
+        // Each is the one confirmation's answer, or (still waiting for it when the proxy stops waiting) a
+        // retryable 409 / 504; what counts is what reaches the sandbox.
         for (const answer of answers) {
-          expect([200, 504]).toContain(answer.status);
+          expect([200, 409, 504]).toContain(answer.status);
           if (answer.status === 200) expect(answer.body).toMatchObject({ result: 'SUCCESS', message: { orderId: b.orderId } });
         }
         await settled(cluster, b.orderId);

@@ -142,8 +142,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     KFUNNEL_SECRET: 'cluster-secret-4f9a0c2e7b1d',
     KFUNNEL_PUBLIC_URL: front.url,
     KFUNNEL_RATE_LIMIT: '0',
-    KFUNNEL_TIMEOUT_MS: '3000',
-    KFUNNEL_MONEY_TIMEOUT_MS: '3000',
+    // Long enough that a loaded machine does not turn a charge into a timeout; short enough for retries.
+    KFUNNEL_TIMEOUT_MS: '4000',
+    KFUNNEL_MONEY_TIMEOUT_MS: '6000',
     KFUNNEL_LEASE_MS: '1500',
     ...options.env,
   };

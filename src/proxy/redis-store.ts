@@ -143,7 +143,7 @@ export class RedisStore implements ProxyStore {
     this.client = client;
     this.replyError = module.ErrorReply;
     // Without a listener an 'error' event would crash the process; the transition is logged instead.
-    client.on('error', () => this.setAvailable(false));
+    client.on('error', (error: Error) => this.setAvailable(false, error));
     client.on('ready', () => {
       this.setAvailable(true);
       void this.checkEviction();
@@ -156,10 +156,20 @@ export class RedisStore implements ProxyStore {
     await firstAttempt;
   }
 
-  private setAvailable(available: boolean): void {
+  private setAvailable(available: boolean, cause?: unknown): void {
     if (available === this.available || this.closed) return;
     this.available = available;
-    this.log(available ? `[kfunnel] store: redis back (${this.host}:${this.port})` : `[kfunnel] store: redis unavailable (${this.host}:${this.port}); money calls answer 503 until it is back`);
+    const why = cause ? `: ${String((cause as Error)?.message ?? cause).slice(0, 120)}` : '';
+    this.log(available ? `[kfunnel] store: redis back (${this.host}:${this.port})` : `[kfunnel] store: redis unavailable (${this.host}:${this.port}${why}); money calls answer 503 until it is back`);
+  }
+
+  /** Redis refusing commands (NOAUTH, READONLY, ...) is said once per kind, so 503s are never unexplained. */
+  private readonly refusals = new Set<string>();
+  private noteRefusal(message: string): void {
+    const kind = message.split(' ')[0];
+    if (kind === 'WRONGTYPE' || this.refusals.has(kind)) return;
+    this.refusals.add(kind);
+    this.log(`[kfunnel] store: redis refused a command: ${message.slice(0, 160)}`);
   }
 
   /** Evicting a lease or a paid-order record could let a retry charge twice: say so when Redis may evict. */
@@ -189,8 +199,9 @@ export class RedisStore implements ProxyStore {
       // Redis answered, refusing a write over maxmemory (noeviction): nothing may be dropped to make room.
       if (message.startsWith('OOM')) throw new StoreFullError('redis: out of memory (maxmemory reached)');
       if (message.startsWith('NOSCRIPT')) throw error;
-      // A connection problem or timeout (not an answer from Redis such as NOAUTH or READONLY) is logged once.
-      if (!(this.replyError && error instanceof this.replyError)) this.setAvailable(false);
+      // A connection problem or timeout is logged once per outage; an answer from Redis once per kind.
+      if (this.replyError && error instanceof this.replyError) this.noteRefusal(message);
+      else this.setAvailable(false, error);
       throw new StoreUnavailableError(`redis: ${message.slice(0, 200)}`);
     }
   }

@@ -31,7 +31,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends one inline command and resolves with the raw reply text. */
+/** Whether a raw RESP reply has fully arrived (simple values, bulk strings, arrays of bulk strings). */
+function complete(reply: string): boolean {
+  let at = 0;
+  const value = (): boolean => {
+    const end = reply.indexOf('\r\n', at);
+    if (end < 0) return false;
+    const head = reply.slice(at, end);
+    at = end + 2;
+    if (head[0] === '$') {
+      const size = Number(head.slice(1));
+      if (size < 0) return true;
+      if (Buffer.byteLength(reply.slice(at)) < size + 2) return false;
+      at += size + 2;
+      return true;
+    }
+    if (head[0] === '*') {
+      for (let n = Number(head.slice(1)); n > 0; n--) if (!value()) return false;
+    }
+    return true;
+  };
+  return value();
+}
+
+/** Sends one command and resolves with the raw reply text once it has all arrived. */
 function raw(port: number, args: string[], timeoutMs = 1000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -46,7 +69,7 @@ function raw(port: number, args: string[], timeoutMs = 1000): Promise<string> {
     });
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
-      if (reply.endsWith('\r\n')) {
+      if (complete(reply)) {
         clearTimeout(timer);
         socket.end();
         resolve(reply.trim());
@@ -62,7 +85,8 @@ async function waitForPing(port: number, child: ChildProcess, output: () => stri
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output().slice(-500)}`);
     const pong = await raw(port, ['PING'], 500).catch(() => '');
-    if (pong === '+PONG') return;
+    // Up: it answers (a server with a password answers NOAUTH).
+    if (pong === '+PONG' || pong.startsWith('-NOAUTH')) return;
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING: ${output().slice(-500)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -79,7 +103,13 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
-    await waitForPing(port, child, () => output);
+    const missing = new Promise<never>((_, reject) =>
+      child!.once('error', (error) => reject(new Error(`cannot run ${REDIS_SERVER} (${error.message}): install it (apt-get install redis-server) or set REDIS_SERVER`))),
+    );
+    await Promise.race([waitForPing(port, child, () => output), missing]).catch((error) => {
+      child?.kill('SIGKILL');
+      throw error;
+    });
   };
   const stop = async () => {
     const running = child;
