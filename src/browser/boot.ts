@@ -3,13 +3,15 @@ import { trackClick } from './click.js';
 import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
+import { restoreForms } from './fill.js';
 import { createForms, type Forms } from './forms.js';
+import { handoffLink, watchHandoffLinks } from './handoff.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
 import { createPartialLeads } from './partial-lead.js';
 import { handleReturns, takeArrival } from './returns.js';
 import { createSession } from './session.js';
-import { createStorage } from './storage.js';
+import { createStorage, type Storage_ } from './storage.js';
 import { fillTexts, finishFunnel } from './thankyou.js';
 import { createTransport } from './transport.js';
 
@@ -36,11 +38,14 @@ export function boot(env: Environment): KfunnelApi | undefined {
     const config = readConfig(script, doc);
     log.verbose = config.debug;
     const session = createSession(config, win.location.protocol);
+    const storage = createStorage(win);
     let forms: Forms | undefined;
-    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form));
+    const link = (url: string) => handoffLink(url, session, storage);
+    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form), link);
     win.kfunnel = api;
     if (Array.isArray(queued)) for (const item of queued) api.push(item);
-    const run = () => start(env, config, session, api).then((bound) => (forms = bound), log.error);
+    watchHandoffLinks(doc, link);
+    const run = () => start(env, config, session, storage, api).then((bound) => (forms = bound), log.error);
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
     else void run();
     return api;
@@ -49,7 +54,7 @@ export function boot(env: Environment): KfunnelApi | undefined {
   }
 }
 
-async function start(env: Environment, config: Context['config'], session: Context['session'], api: KfunnelApi): Promise<Forms | undefined> {
+async function start(env: Environment, config: Context['config'], session: Context['session'], storage: Storage_, api: KfunnelApi): Promise<Forms | undefined> {
   const { win } = env;
   const doc = win.document;
   const pageType = (api.pageType = detectPageType(config.page, doc));
@@ -61,8 +66,8 @@ async function start(env: Environment, config: Context['config'], session: Conte
     doc,
     pageType,
     session,
-    storage: createStorage(win),
-    send: createTransport(config, env.fetch),
+    storage,
+    send: createTransport(config, storage, win.location.origin, env.fetch),
     navigate: env.navigate ?? ((url) => win.location.assign(url)),
     now: env.now ?? (() => new Date()),
     clickDone: new Promise<void>((resolve) => (clickDone = resolve)),
@@ -80,7 +85,8 @@ async function start(env: Environment, config: Context['config'], session: Conte
     for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
   }
   const arrival = takeArrival(ctx);
-  const click = trackClick(ctx).finally(clickDone);
+  restoreForms(ctx, !!arrival.errorMsg);
+  const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
   await handleReturns(ctx, forms, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);

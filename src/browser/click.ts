@@ -1,31 +1,38 @@
 import type { Context } from './context.js';
 import { emit } from './events.js';
 import { log } from './log.js';
+import { pageUrl } from './payload.js';
+import { injectPixel } from './pixels.js';
 
 /**
  * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
- * (exactly as the browser holds it: affId and passed values keep their case), the user agent, and
- * the referrer (the page itself when there is none, so its UTMs reach Konnektive). Every later click
- * sends the sessionId instead.
+ * (byte for byte as the address bar holds it, minus the fragment: affId and passed values keep their
+ * case and their escapes), the user agent, and the referrer (the page itself when there is none, so its
+ * UTMs reach Konnektive). Every later click sends the sessionId instead.
  */
 export function clickPayload(ctx: Context): Record<string, string> {
   const { win, config, pageType } = ctx;
   const sessionId = ctx.session.get('sessionId');
+  const requestUri = pageUrl(win);
   const payload: Record<string, string> = sessionId
     ? { pageType, sessionId }
-    : { pageType, requestUri: win.location.href, userAgent: win.navigator.userAgent, httpReferer: ctx.doc.referrer || win.location.href };
+    : { pageType, requestUri, userAgent: win.navigator.userAgent, httpReferer: ctx.doc.referrer || requestUri };
   if (config.campaignId) payload.campaignId = config.campaignId;
   if (config.fraudPixel && pageType === 'checkoutPage') payload.fraudPixel = '1';
   return payload;
 }
 
-/** Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. */
-export async function trackClick(ctx: Context): Promise<void> {
+/**
+ * Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. A hand-off
+ * grant this page arrived with (kf_h) goes with it, as the KFunnel-Handoff header.
+ */
+export async function trackClick(ctx: Context, handoff?: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const payload = clickPayload(ctx);
-    const result = await ctx.send('click', payload);
+    const result = await ctx.send('click', payload, { headers: handoff ? { 'KFunnel-Handoff': handoff } : {} });
     if (result.ok) {
       ctx.session.set('sessionId', result.message?.sessionId);
+      if (ctx.config.pixels) injectPixel(ctx.doc, result.message?.pixel);
       emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
       return;
     }

@@ -4,25 +4,48 @@ import { message } from './messages.js';
 import { formValues, funnelIds } from './payload.js';
 
 /** Query parameters that bring a visitor to a page from elsewhere; handled once, then removed. */
-const ARRIVAL_PARAMS = ['sessionId', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
+const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
 /** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
 const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
+const decode = (text: string) => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * Splits the arrival parameters off a URL, textually: the query is cut on `&`, the pairs named as ours
+ * go, every other byte stays as it was (`+`, `%20`, `%E9`, `;`, a name without `=`, the fragment), so
+ * affiliate and ad values reach Konnektive and the page's other tags exactly as typed. `url` is the
+ * same string when none was there. The first value of a repeated name counts.
+ */
+export function splitArrival(href: string): { url: string; found: Record<string, string> } {
+  const [, path, query = '', hash] = href.match(/^([^?#]*)(?:\?([^#]*))?(.*)$/)!;
+  const found: Record<string, string> = {};
+  let removed = false;
+  const kept = query.split('&').filter((pair) => {
+    const [name, ...value] = pair.split('=');
+    if (!ARRIVAL_PARAMS.includes(name)) return true;
+    found[name] ??= decode(value.join('='));
+    removed = true;
+  });
+  return { url: removed ? path + (kept.length ? `?${kept.join('&')}` : '') + hash : href, found };
+}
+
 /**
  * Reads and removes the arrival parameters: a sessionId handed over by another domain becomes this
- * site's session; the rest are returned for handleReturns. The address bar is left clean, so a reload
- * or a bookmark cannot replay them.
+ * site's session, a hand-off grant (kf_h) goes with this page's click; the rest are returned for
+ * handleReturns. The address bar is touched only when one was there, so a reload or a bookmark cannot
+ * replay them, and nothing else in it changes.
  */
-export function takeArrival(ctx: Context): Record<string, string | null> {
-  const url = new URL(ctx.win.location.href);
-  const found: Record<string, string | null> = {};
-  for (const name of ARRIVAL_PARAMS) {
-    found[name] = url.searchParams.get(name);
-    url.searchParams.delete(name);
-  }
+export function takeArrival(ctx: Context): Record<string, string | undefined> {
+  const { url, found } = splitArrival(ctx.win.location.href);
   if (found.sessionId) ctx.session.set('sessionId', found.sessionId);
   try {
-    if (url.href !== ctx.win.location.href) ctx.win.history.replaceState(ctx.win.history.state, '', url.href);
+    if (url !== ctx.win.location.href) ctx.win.history.replaceState(ctx.win.history.state, '', url);
   } catch {
     // The parameters stay in the address bar; they are handled once anyway.
   }
@@ -34,7 +57,7 @@ export function takeArrival(ctx: Context): Record<string, string | null> {
  * on the form that started it; PayPal's approval (token and PayerID) is confirmed here with Confirm
  * PayPal, then the order form's data-kf-next follows.
  */
-export async function handleReturns(ctx: Context, forms: Forms, { errorMsg, token, PayerID }: Record<string, string | null>): Promise<void> {
+export async function handleReturns(ctx: Context, forms: Forms, { errorMsg, token, PayerID }: Record<string, string | undefined>): Promise<void> {
   const form = ctx.doc.querySelector<HTMLFormElement>('form[data-kf-form=order],form[data-kf-form=upsale]');
   if (errorMsg) forms.fail(form, (form?.getAttribute('data-kf-form') ?? 'order') as Action, 'payment_failed', message('threeDs', { reason: errorMsg.slice(0, 300) }));
   if (!token || !PayerID) return;

@@ -9,8 +9,13 @@ export const COOKIES = {
 
 type Name = keyof typeof COOKIES;
 
-/** sessionId and orderId, carried from page to page by one js-cookie instance with fixed attributes. */
-export function createSession(config: FunnelConfig, protocol: string) {
+/**
+ * sessionId and orderId, carried from page to page by one js-cookie instance with fixed attributes.
+ * The proxy sets both with Set-Cookie on its answers (Safari keeps server-set cookies for their whole
+ * lifetime, script-written ones at most 7 days), so the script writes one only where the cookie does
+ * not already hold the value: a proxy that could not set it, or an id adopted from a hand-off.
+ */
+export function createSession(config: Pick<FunnelConfig, 'cookieDomain'>, protocol: string) {
   const jar = Cookies.withAttributes({
     path: '/',
     sameSite: 'Lax',
@@ -23,7 +28,7 @@ export function createSession(config: FunnelConfig, protocol: string) {
     return value && COOKIES[name][1].test(value) ? value : undefined;
   };
   const set = (name: Name, value: unknown) => {
-    if (typeof value === 'string' && COOKIES[name][1].test(value)) jar.set(COOKIES[name][0], value);
+    if (typeof value === 'string' && COOKIES[name][1].test(value) && jar.get(COOKIES[name][0]) !== value) jar.set(COOKIES[name][0], value);
   };
   return { get, set, clear: (name: Name) => jar.remove(COOKIES[name][0]) };
 }

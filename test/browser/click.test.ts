@@ -49,12 +49,33 @@ describe('requestUri is the page URL exactly as the browser holds it', () => {
     test(`${name}: one encoding end to end, values and case intact`, async () => {
       const page = await openPage(`${SCRIPT}<p></p>`, { url });
       const { requestUri } = page.to('click')[0].body;
-      assert.equal(requestUri, page.win.location.href);
+      assert.equal(requestUri, page.win.location.href.split('#')[0], 'the address bar minus the fragment');
       // The proxy form-encodes it once; Konnektive decodes once and parses its query.
       const received = new URLSearchParams(new URLSearchParams({ requestUri }).toString()).get('requestUri') as string;
       assert.equal(received, requestUri);
       const query = new URL(received).searchParams;
       for (const [key, value] of Object.entries(values)) assert.equal(query.get(key), value, key);
+      page.close();
+    });
+  }
+});
+
+describe('requestUri byte for byte; the address bar untouched without arrival parameters', () => {
+  const urls = [
+    'https://shop.test/?gclid',
+    'https://shop.test/?c1=Fb+Ads&c2=a%2Bb&c3=a%20b',
+    'https://shop.test/?c1=caf%E9&affId=AbC',
+    'https://shop.test/?a=1;b=2&c=',
+    'https://shop.test/?affId=A&affId=B&&x',
+    'https://shop.test/p?affId=A1#offer?sessionId=x',
+  ];
+  for (const url of urls) {
+    test(url, async () => {
+      const page = await openPage(`${SCRIPT}<p></p>`, { url, referrer: '' });
+      const { requestUri, httpReferer } = page.to('click')[0].body;
+      assert.equal(requestUri, url.split('#')[0]);
+      assert.equal(httpReferer, requestUri);
+      assert.equal(page.win.location.href, url, 'the address bar is as it was');
       page.close();
     });
   }
@@ -83,6 +104,43 @@ describe('Import Click details', () => {
     assert.deepEqual(page.to('click')[0].body, { pageType: 'presellPage', sessionId: SID, campaignId: '3' });
     assert.equal(page.cookie('kf_sid'), SID);
     assert.equal(page.win.location.href, 'https://checkout.shop.test/checkout.html?affId=A1#x');
+    page.close();
+  });
+
+  test('a hand-off grant (kf_h) goes with the click as KFunnel-Handoff, and leaves the address bar', async () => {
+    const headers: Array<string | null> = [];
+    const page = await openPage(`${SCRIPT}<p></p>`, {
+      url: `https://checkout.shop.test/checkout.html?c1=Fb+Ads&sessionId=${SID}&kf_h=g.r%2Bant`,
+      answers: { click: (body, calls) => ({ result: 'SUCCESS', message: { sessionId: body.sessionId } }) },
+      onRequest: (request) => headers.push(request.headers.get('kfunnel-handoff')),
+    });
+    assert.deepEqual(headers, ['g.r+ant']);
+    assert.equal(page.to('click')[0].body.sessionId, SID);
+    assert.equal(page.win.location.href, 'https://checkout.shop.test/checkout.html?c1=Fb+Ads');
+    page.close();
+  });
+
+  test('pixel HTML from the click is injected once: images by HTML, scripts as new elements that run', async () => {
+    const pixel = '<img src="https://px.test/i.gif" alt=""><script src="https://px.test/kount.js" data-x="1"></script><script>window.ran = 1</script>';
+    const page = await openPage(`${SCRIPT}<p></p>`, { answers: { click: () => ({ result: 'SUCCESS', message: { sessionId: SID, pixel } }) } });
+    const box = page.doc.querySelectorAll('[data-kf-pixel]');
+    assert.equal(box.length, 1);
+    assert.equal(box[0].querySelector('img')?.getAttribute('src'), 'https://px.test/i.gif');
+    const scripts = [...box[0].querySelectorAll('script')];
+    assert.deepEqual(scripts.map((s) => [s.getAttribute('src'), s.getAttribute('data-x'), s.textContent]), [
+      ['https://px.test/kount.js', '1', ''],
+      [null, null, 'window.ran = 1'],
+    ]);
+    // Made by createElement, not by HTML parsing: a browser runs these (happy-dom runs no scripts).
+    assert.ok(scripts.every((s) => s.ownerDocument === page.doc));
+    page.close();
+  });
+
+  test('data-pixels="off": the pixel HTML is not injected', async () => {
+    const page = await openPage(`${SCRIPT.replace('data-campaign-id', 'data-pixels="off" data-campaign-id')}<p></p>`, {
+      answers: { click: () => ({ result: 'SUCCESS', message: { sessionId: SID, pixel: '<img src="https://px.test/i.gif">' } }) },
+    });
+    assert.equal(page.doc.querySelector('[data-kf-pixel]'), null);
     page.close();
   });
 

@@ -10,7 +10,7 @@ function written(protocol: string, cookieDomain?: string) {
   const writes: string[] = [];
   Object.defineProperty(win.document, 'cookie', { configurable: true, get: () => '', set: (value: string) => void writes.push(value) });
   Object.assign(globalThis, { document: win.document });
-  const session = createSession({ endpoint: '', debug: false, fraudPixel: false, cookieDomain }, protocol);
+  const session = createSession({ cookieDomain }, protocol);
   return { session, writes };
 }
 
@@ -58,4 +58,19 @@ test('clearing uses the same attributes, so the cookie really goes', () => {
 
 test('the two cookies are kf_sid and kf_oid, nothing else', () => {
   assert.deepEqual(Object.values(COOKIES).map(([name]) => name), ['kf_sid', 'kf_oid']);
+});
+
+test('a cookie the proxy already set to the value is not written again (its server-set lifetime stays)', () => {
+  const win = new Window({ url: 'https://shop.test/' });
+  let jar = 'kf_sid=' + 'a'.repeat(32);
+  const writes: string[] = [];
+  Object.defineProperty(win.document, 'cookie', { configurable: true, get: () => jar, set: (value: string) => void writes.push(value) });
+  Object.assign(globalThis, { document: win.document });
+  const session = createSession({}, 'https:');
+  session.set('sessionId', 'a'.repeat(32));
+  assert.deepEqual(writes, [], 'the proxy set it: nothing written');
+  session.set('sessionId', 'b'.repeat(32));
+  session.set('orderId', 'ABCDE12345');
+  assert.deepEqual(writes.map((w: string) => w.split(';')[0]), [`kf_sid=${'b'.repeat(32)}`, 'kf_oid=ABCDE12345'], 'a different or missing value is written');
+  jar = '';
 });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Window } from 'happy-dom';
+import { createStorage } from '../../src/browser/storage.js';
 import { createTransport } from '../../src/browser/transport.js';
 
-const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false };
+const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false, pixels: true, analytics: true, currency: 'USD' };
+const PAGE_ORIGIN = 'https://shop.test';
+const newStorage = () => createStorage(new Window() as unknown as globalThis.Window);
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -26,7 +30,7 @@ const rows: Array<[string, () => Response | Promise<Response>, Record<string, un
 
 for (const [name, answer, expected] of rows) {
   test(`maps ${name}`, async () => {
-    const send = createTransport(CONFIG, (async () => answer()) as typeof fetch);
+    const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async () => answer()) as typeof fetch);
     const result = await send('order', { a: '1' }, { idempotencyKey: 'k'.repeat(32) });
     for (const [key, value] of Object.entries(expected)) assert.deepEqual((result as any)[key], value, key);
   });
@@ -34,7 +38,7 @@ for (const [name, answer, expected] of rows) {
 
 test('sends JSON to endpoint/route with the key and keepalive, never throwing', async () => {
   let seen: Request | undefined;
-  const send = createTransport(CONFIG, (async (request: Request) => {
+  const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (request: Request) => {
     seen = request;
     return json(200, { result: 'SUCCESS', message: {} });
   }) as typeof fetch);
@@ -47,4 +51,45 @@ test('sends JSON to endpoint/route with the key and keepalive, never throwing', 
   assert.deepEqual(await seen?.json(), { firstName: 'Ada', emailAddress: 'a@b.co' });
   await send('click', { pageType: 'presellPage' });
   assert.equal(seen?.headers.get('idempotency-key'), null);
+});
+
+/** A proxy that answers with the given token headers and records each request's headers. */
+function tokenProxy(answerHeaders: Record<string, string>) {
+  const seen: Headers[] = [];
+  const fetch = (async (request: Request) => {
+    seen.push(request.headers);
+    return json(200, { result: 'SUCCESS', message: {} }, answerHeaders);
+  }) as typeof globalThis.fetch;
+  return { seen, fetch };
+}
+
+test('proxy on another origin: the KFunnel-Visitor token it answers with is kept and sent back on every call', async () => {
+  const storage = newStorage();
+  const proxy = tokenProxy({ 'KFunnel-Visitor': 'v.token-1' });
+  const send = createTransport({ ...CONFIG, endpoint: 'https://proxy.other.test/kfunnel' }, storage, PAGE_ORIGIN, proxy.fetch);
+  await send('click', { pageType: 'presellPage' });
+  await send('lead', { firstName: 'Ada' });
+  await send('order', { orderId: 'A' }, { idempotencyKey: 'k'.repeat(32) });
+  assert.deepEqual(proxy.seen.map((h) => h.get('kfunnel-visitor')), [null, 'v.token-1', 'v.token-1']);
+  assert.equal(storage.get('kf_visitor'), 'v.token-1');
+});
+
+test('proxy on the page origin: no visitor token is kept or sent (the HttpOnly cookie does it)', async () => {
+  const storage = newStorage();
+  const proxy = tokenProxy({ 'KFunnel-Visitor': 'v.token-1' });
+  const send = createTransport(CONFIG, storage, PAGE_ORIGIN, proxy.fetch);
+  await send('click', { pageType: 'presellPage' });
+  await send('lead', { firstName: 'Ada' });
+  assert.deepEqual(proxy.seen.map((h) => h.get('kfunnel-visitor')), [null, null]);
+  assert.equal(storage.get('kf_visitor'), undefined);
+});
+
+test('the latest KFunnel-Handoff grant is kept; extra headers (the click\'s grant) are sent', async () => {
+  const storage = newStorage();
+  const proxy = tokenProxy({ 'KFunnel-Handoff': 'grant-2' });
+  const send = createTransport(CONFIG, storage, PAGE_ORIGIN, proxy.fetch);
+  storage.set('kf_handoff', 'grant-1');
+  await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'arrived-grant' } });
+  assert.equal(proxy.seen[0].get('kfunnel-handoff'), 'arrived-grant');
+  assert.equal(storage.get('kf_handoff'), 'grant-2');
 });

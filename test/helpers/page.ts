@@ -30,6 +30,14 @@ export interface PageOptions {
   storage?: Record<string, unknown>;
   queue?: unknown[];
   boot?: boolean;
+  /** Sees each request to the fake proxy (its headers). */
+  onRequest?: (request: Request) => void;
+  /** Headers the fake proxy adds to every answer. */
+  responseHeaders?: Record<string, string>;
+  /** localStorage entries, as JSON. */
+  local?: Record<string, unknown>;
+  /** Globals on the window before the script starts (dataLayer, fbq). */
+  globals?: Record<string, unknown>;
 }
 
 /**
@@ -51,12 +59,15 @@ export async function openPage(html: string, options: PageOptions = {}) {
   if (options.referrer !== undefined) Object.defineProperty(doc, 'referrer', { value: options.referrer, configurable: true });
   for (const [name, value] of Object.entries(options.cookies ?? {})) doc.cookie = `${name}=${value}; path=/`;
   for (const [name, value] of Object.entries(options.storage ?? {})) win.sessionStorage.setItem(name, JSON.stringify(value));
+  for (const [name, value] of Object.entries(options.local ?? {})) win.localStorage.setItem(name, JSON.stringify(value));
+  Object.assign(win, options.globals);
   if (options.queue) (win as any).kfunnel = options.queue;
 
   const calls: Call[] = [];
   const answers = { ...DEFAULT_ANSWERS, ...options.answers };
   const fetch = async (input: RequestInfo | URL) => {
     const request = input as Request;
+    options.onRequest?.(request);
     const route = new URL(request.url).pathname.split('/').pop() as string;
     const call: Call = { route, body: await request.json(), key: request.headers.get('idempotency-key'), keepalive: request.keepalive };
     calls.push(call);
@@ -64,11 +75,11 @@ export async function openPage(html: string, options: PageOptions = {}) {
     if (answer === 'network') throw new TypeError('Failed to fetch');
     if (answer === 'hang') return new Promise<Response>(() => {});
     const [status, payload] = 'status' in answer ? [answer.status, answer.body] : [200, answer];
-    return new Response(typeof payload === 'string' ? payload : JSON.stringify(payload), { status, headers: { 'content-type': 'application/json' } });
+    return new Response(typeof payload === 'string' ? payload : JSON.stringify(payload), { status, headers: { 'content-type': 'application/json', ...options.responseHeaders } });
   };
   const navigations: string[] = [];
   const events: Array<{ type: string; detail: any; target: string }> = [];
-  for (const type of ['ready', 'session', 'before-submit', 'success', 'error', 'redirect']) {
+  for (const type of ['ready', 'session', 'before-submit', 'success', 'error', 'redirect', 'purchase']) {
     doc.addEventListener(`kfunnel:${type}`, (event: any) => events.push({ type, detail: event.detail, target: event.target?.tagName ?? '#document' }));
   }
   const now = options.now ?? new Date('2026-11-25T12:00:00Z');
