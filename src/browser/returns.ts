@@ -8,14 +8,6 @@ const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'pa
 /** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
 const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
-const decode = (text: string) => {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-};
-
 /**
  * Splits the arrival parameters off a URL, textually: the query is cut on `&`, the pairs named as ours
  * go, every other byte stays as it was (`+`, `%20`, `%E9`, `;`, a name without `=`, the fragment), so
@@ -27,9 +19,10 @@ export function splitArrival(href: string): { url: string; found: Record<string,
   const found: Record<string, string> = {};
   let removed = false;
   const kept = query.split('&').filter((pair) => {
-    const [name, ...value] = pair.split('=');
+    const [name] = pair.split('=');
     if (!ARRIVAL_PARAMS.includes(name)) return true;
-    found[name] ??= decode(value.join('='));
+    // URLSearchParams decodes as Konnektive's return does (+ is a space) and never throws on a bad escape.
+    found[name] ??= new URLSearchParams(pair).get(name)!;
     removed = true;
   });
   return { url: removed ? path + (kept.length ? `?${kept.join('&')}` : '') + hash : href, found };
