@@ -42,14 +42,21 @@ export async function bundleBrowser({ outfile, external = [] } = {}) {
 }
 
 /**
+ * Property names only kfunnel's own modules use between themselves (the page context, the forms'
+ * internals, the transport's result): terser shortens them like variables. Never a name the page, the
+ * proxy, Konnektive, ky or js-cookie can see (payload fields, event details, window.kfunnel, options).
+ */
+export const INTERNAL_PROPS = /^(clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|pixels|analytics|session|config)$/;
+
+/**
  * esbuild bundles; terser minifies. Its extra passes make the drop-in about 450 bytes (gzipped)
  * smaller than esbuild's own minifier, which matters against a 10 KB budget.
  */
 export async function minifyBrowser({ code, map }) {
   return minify(code, {
     ecma: 2020,
-    compress: { passes: 3, ecma: 2020, pure_getters: true },
-    mangle: { toplevel: true },
+    compress: { passes: 3, ecma: 2020, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true },
+    mangle: { toplevel: true, properties: { regex: INTERNAL_PROPS } },
     format: { comments: /^!/ },
     sourceMap: { content: map, url: 'kfunnel.min.js.map', filename: 'kfunnel.min.js' },
   });

@@ -448,3 +448,128 @@ describe('upsale form', () => {
     page.close();
   });
 });
+
+describe('forms the script binds', () => {
+  test('get novalidate and method="post" (browser pop-ups never hide kfunnel errors; a card never goes in a URL)', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="lead" method="get"></form><form data-kf-form="order"></form><form id="other"></form>`);
+    const [lead, order, other] = [...page.doc.querySelectorAll('form')] as any[];
+    for (const form of [lead, order]) {
+      assert.equal(form.noValidate, true);
+      assert.equal(form.getAttribute('method'), 'post');
+    }
+    assert.equal(other.noValidate, false, 'a form kfunnel does not bind is left alone');
+    page.close();
+  });
+
+  test('PayPal on a form whose card fields are required and empty: no card checks, no card fields sent', async () => {
+    const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://paypal.test/x' } }) });
+    const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...rest } = GOOD_ORDER;
+    page.fill(rest);
+    assert.ok([...page.doc.querySelectorAll('[name^=card]')].every((el: any) => el.required && !el.value));
+    page.submit(undefined, page.doc.querySelector('[data-kf-paypal]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    assert.deepEqual(Object.keys(page.to('order')[0].body).filter((k) => k.startsWith('card')), []);
+    page.close();
+  });
+});
+
+describe('data-kf-pay: prepaid methods', () => {
+  const PAY = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}
+    <button type="submit" data-kf-pay="KLARNA">Klarna</button></form><button type="button" data-kf-pay="IDEAL" form="x">iDEAL</button>`;
+  const redirect: Answers = { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://pay.test/klarna?t=1' } }) };
+  const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...customer } = GOOD_ORDER;
+
+  test('a data-kf-pay submit button sends paySource=PREPAID and its prepaidType, no card fields, then follows MERC_REDIRECT', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.equal(body.paySource, 'PREPAID');
+    assert.equal(body.prepaidType, 'KLARNA');
+    assert.deepEqual(Object.keys(body).filter((k) => k.startsWith('card')), []);
+    assert.deepEqual(page.navigations, ['https://pay.test/klarna?t=1']);
+    page.close();
+  });
+
+  test('a data-kf-pay control that is not a submit button submits the order form with its method', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    (page.doc.querySelector('[data-kf-pay=IDEAL]') as any).click();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.to('order')[0].body.prepaidType, 'IDEAL');
+    page.close();
+  });
+
+  test('the plain submit button is still a card payment, checked as one', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('order').length, 0);
+    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
+    page.close();
+  });
+});
+
+describe('MERC_REDIRECT to anything but a web page', () => {
+  for (const url of ['javascript:alert(document.cookie)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', '//evil.test/x', 'ftp://x.test/']) {
+    test(`${url}: refused with a visible error, no navigation, the form usable`, async () => {
+      const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { url } }) });
+      page.fill(GOOD_ORDER);
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'));
+      assert.deepEqual(page.navigations, []);
+      assert.equal(page.events.some((e) => e.type === 'redirect'), false);
+      assert.equal(page.events.find((e) => e.type === 'error')!.detail.code, 'bad_redirect');
+      assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, messages.badRedirect);
+      assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+      assert.equal((page.doc.querySelector('[name=firstName]') as any).value, GOOD_ORDER.firstName, 'nothing typed is lost');
+      page.close();
+    });
+  }
+  test('http: and https: pages are followed', async () => {
+    for (const url of ['https://bank.test/3ds', 'HTTP://sandbox.test/pay']) {
+      const page = await checkout({ order: () => ({ result: 'MERC_REDIRECT', message: { url } }) });
+      page.fill(GOOD_ORDER);
+      page.submit();
+      await waitFor(() => page.navigations.length > 0);
+      assert.deepEqual(page.navigations, [url]);
+      page.close();
+    }
+  });
+});
+
+describe('one-click upsell declines', () => {
+  const declined: Answers = { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) };
+  const cookies = { kf_sid: SID, kf_oid: 'ABCDE12345' };
+
+  test('no card field: the offer could not be added, and a link continues to data-kf-next (no "another card")', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><button>Yes</button></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    const region = page.doc.querySelector('[data-kf-errors]')!;
+    assert.equal(region.textContent, `${messages.upsaleFailed} ${messages.continue}`);
+    assert.doesNotMatch(region.textContent!, /card/i);
+    assert.equal(region.querySelector('a')!.getAttribute('href'), 'https://shop.test/upsell2.html');
+    page.close();
+  });
+
+  test('without data-kf-next, the link goes where the decline link goes', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale"><input type="hidden" name="productId" value="7"><button>Yes</button><a href="/thankyou.html" data-kf-decline>No</a></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors] a')!.getAttribute('href'), 'https://shop.test/thankyou.html');
+    page.close();
+  });
+
+  test('an upsale form with a card field keeps the card decline message', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><input name="cardNumber"><button>Yes</button></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, 'Payment declined: Insufficient Funds. Please try another card.');
+    assert.equal(page.doc.querySelector('[data-kf-errors] a'), null);
+    page.close();
+  });
+});
