@@ -1,21 +1,18 @@
 import { STORAGE_KEYS } from './context.js';
-import { splitArrival } from './returns.js';
 import type { Session } from './session.js';
 import type { Storage_ } from './storage.js';
 
 /**
- * kfunnel.link(url): the url with `sessionId=<sid>&kf_h=<grant>` appended (before any fragment), so
- * the visitor's session and orders go with them to another domain. The grant is the latest
- * KFunnel-Handoff the proxy answered with; without a session the url comes back as it was.
+ * kfunnel.link(url): the url with `sessionId=<sid>&kf_h=<grant>` appended before any fragment, so the
+ * visitor's session and orders go with them to another domain. The grant is the latest KFunnel-Handoff
+ * the proxy answered with (base64url, so it needs no escaping); without a session the url is returned as
+ * it was, and a url that already carries them is not given them twice.
  */
 export function handoffLink(url: string, session: Session, storage: Storage_): string {
   const sessionId = session.get('sessionId');
-  if (!sessionId) return url;
   const grant = storage.get<string>(STORAGE_KEYS.handoff);
-  // Parameters of an earlier hand-off (a link clicked twice) are replaced, not repeated.
-  const [, base, hash] = splitArrival(String(url)).url.match(/^([^#]*)(.*)$/)!;
-  const params = `sessionId=${encodeURIComponent(sessionId)}${grant ? `&kf_h=${encodeURIComponent(grant)}` : ''}`;
-  return `${base}${base.includes('?') ? (/[?&]$/.test(base) ? '' : '&') : '?'}${params}${hash}`;
+  const [base, hash = ''] = String(url).split(/(?=#)/);
+  return !sessionId || /[?&]sessionId=/.test(base) ? url : `${base}${base.includes('?') ? '&' : '?'}sessionId=${sessionId}${grant ? `&kf_h=${grant}` : ''}${hash}`;
 }
 
 /** Links marked data-kf-handoff get the hand-off parameters at click time (the grant may be newer than the page). */
@@ -23,7 +20,7 @@ export function watchHandoffLinks(doc: Document, link: (url: string) => string):
   doc.addEventListener(
     'click',
     (event) => {
-      const anchor = (event.target as Element).closest?.('a[data-kf-handoff]') as HTMLAnchorElement | null;
+      const anchor = (event.target as Element).closest?.<HTMLAnchorElement>('a[data-kf-handoff]');
       if (anchor) anchor.href = link(anchor.href);
     },
     true,
