@@ -9,5 +9,6 @@ const r = await build({
   define: { __KFUNNEL_VERSION__: '"0.1.0"' },
   plugins: [{ name: 'stub', setup(b) { b.onLoad({ filter: /src\/browser\/[\w-]+\.ts$/ }, (a) => { const m = a.path.match(/([\w-]+)\.ts$/)[1]; if (stubs[m]) return { contents: stubs[m], loader: 'ts' }; }); } }],
 });
-const code = (await minify(r.outputFiles[0].text, { ecma: 2020, compress: { passes: 3, ecma: 2020, pure_getters: true }, mangle: { toplevel: true } })).code;
+
+const code = (await minifyBrowser({ code: r.outputFiles[0].text, map: undefined })).code;
 console.log(gzipSync(code, { level: 9 }).length);

@@ -74,11 +74,7 @@ async function start(env: Environment, config: Context['config'], session: Conte
     partialLeadDelayMs: env.partialLeadDelayMs ?? DEFAULTS.partialLeadDelayMs,
   };
   let forms!: Forms;
-  const partialLeads = createPartialLeads(ctx, {
-    isBusy: (form) => forms.isBusy(form),
-    remember: (result) => forms.remember(result),
-    sendAttempt: (route, payload, keepalive) => forms.sendAttempt(route, payload, keepalive),
-  });
+  const partialLeads = createPartialLeads(ctx, () => forms);
   forms = createForms(ctx, partialLeads.idle);
   forms.bind();
   if (pageType === 'leadPage' || pageType === 'checkoutPage') {

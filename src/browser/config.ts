@@ -35,8 +35,6 @@ export const DEFAULTS = {
 
 /** A flag attribute is on when present (even empty), unless it says "false" or "0". */
 const on = (value: string | null | undefined) => value != null && value !== 'false' && value !== '0';
-/** A feature attribute is on unless it says "off" (or "false", "0"). */
-const off = (value: string | null | undefined) => /^(off|false|0)$/.test(value ?? '');
 
 export function readConfig(script: Element | null, doc: Document): FunnelConfig {
   const raw = (name: string) => script?.getAttribute(`data-${name}`);
@@ -48,8 +46,8 @@ export function readConfig(script: Element | null, doc: Document): FunnelConfig 
     debug: on(raw('debug')),
     cookieDomain: attr('cookie-domain'),
     fraudPixel: on(raw('kf-fraud-pixel')),
-    pixels: !off(raw('pixels')),
-    analytics: !off(raw('analytics')),
+    pixels: raw('pixels') !== 'off',
+    analytics: raw('analytics') !== 'off',
     currency: attr('currency') ?? DEFAULTS.currency,
   };
 }

@@ -16,8 +16,6 @@ const FORM_KINDS: Record<string, boolean> = { lead: false, order: true, upsale: 
 export type Action = 'lead' | 'order' | 'upsale' | 'paypal';
 
 const SUBMIT_CONTROLS = 'button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]';
-/** Controls that pick a payment method other than the card: PayPal, or a prepaid method such as Klarna. */
-const PAY_CONTROLS = '[data-kf-paypal],[data-kf-pay]';
 
 /** The payment a control selects: data-kf-paypal, or data-kf-pay="KLARNA" (any prepaidType). Card fields are then not sent. */
 export function paymentOf(control: Element | null | undefined): Record<string, string> | undefined {
@@ -193,7 +191,7 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
       true,
     );
     doc.addEventListener('click', (event) => {
-      const control = (event.target as Element).closest?.(`${PAY_CONTROLS},[data-kf-decline]`) as HTMLButtonElement | null;
+      const control = (event.target as Element).closest?.('[data-kf-paypal],[data-kf-pay],[data-kf-decline]') as HTMLButtonElement | null;
       // A link declines by itself (no call); a payment submit button goes through the submit event above.
       if (!control || (control.tagName === 'A' ? control.hasAttribute('href') : control.type === 'submit' && !control.hasAttribute('data-kf-decline'))) return;
       event.preventDefault();

@@ -12,7 +12,8 @@ import { checkValue } from './validate.js';
  * sent after the visitor finishes a field (debounced), never per keystroke and never twice for the
  * same values. Sends run one after another, so the first one's orderId is used by the next.
  */
-export function createPartialLeads(ctx: Context, forms: Pick<Forms, 'isBusy' | 'remember' | 'sendAttempt'>) {
+/** `forms` is read when a lead is sent: the forms are made after this (they wait for its sends). */
+export function createPartialLeads(ctx: Context, forms: () => Pick<Forms, 'isBusy' | 'remember' | 'sendAttempt'>) {
   let chain: Promise<unknown> = Promise.resolve();
 
   function leadValues(form: HTMLFormElement, leaving: boolean): Record<string, string> | undefined {
@@ -26,7 +27,7 @@ export function createPartialLeads(ctx: Context, forms: Pick<Forms, 'isBusy' | '
   }
 
   function flush(form: HTMLFormElement, keepalive: boolean): Promise<unknown> {
-    const values = forms.isBusy(form) ? undefined : leadValues(form, keepalive);
+    const values = forms().isBusy(form) ? undefined : leadValues(form, keepalive);
     const hash = values && fingerprint(values);
     if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
     ctx.storage.set(STORAGE_KEYS.lead, hash);
@@ -35,10 +36,10 @@ export function createPartialLeads(ctx: Context, forms: Pick<Forms, 'isBusy' | '
     return (chain = chain
       .then(() => ctx.clickDone)
       // The same values as the submit that may follow: one attempt, one key, so a lost answer is never a second lead.
-      .then(() => forms.sendAttempt('lead', { ...values, ...funnelIds(ctx) }, keepalive))
+      .then(() => forms().sendAttempt('lead', { ...values, ...funnelIds(ctx) }, keepalive))
       .then((result) => {
         if (!result.ok) return ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
-        forms.remember(result.message);
+        forms().remember(result.message);
         emit(form, 'success', { action: 'lead', partial: true, result: result.message });
       })
       .catch(log.error));

@@ -24,7 +24,6 @@ const rows: Array<[attributes: string, expected: Partial<ReturnType<typeof readC
   ['data-kf-fraud-pixel', { fraudPixel: true }],
   ['', { pixels: true, analytics: true, currency: 'USD' }],
   ['data-pixels="off" data-analytics="off"', { pixels: false, analytics: false }],
-  ['data-pixels="false" data-analytics="0"', { pixels: false, analytics: false }],
   ['data-pixels="on" data-analytics', { pixels: true, analytics: true }],
   ['data-currency="EUR"', { currency: 'EUR' }],
 ];
