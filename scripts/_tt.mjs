@@ -1,9 +1,9 @@
-import { minifyBrowser } from '../build.mjs';
-import { build } from 'esbuild';
+import { bundleBrowser, INTERNAL_PROPS } from '../build.mjs';
+import { minify } from 'terser';
 import { gzipSync } from 'node:zlib';
-for (const target of [['es2020', 'chrome91', 'edge91', 'firefox90', 'safari14', 'ios14'], ['es2020'], ['es2022']]) {
-  const r = await build({ entryPoints: ['src/browser/index.ts'], bundle: true, format: 'iife', platform: 'browser', target, supported: { destructuring: true }, sourcemap: true, write: false, outfile: 'kfunnel.js', define: { __KFUNNEL_VERSION__: '"0.1.0"' } });
-  const f = (s) => r.outputFiles.find((x) => x.path.endsWith(s)).text;
-  const m = await minifyBrowser({ code: f('.js'), map: f('.js.map') });
-  console.log(target.join(','), gzipSync(m.code, { level: 9 }).length);
+const b = await bundleBrowser({});
+const base = { passes: 3, ecma: 2020, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true };
+for (const [n, extra] of Object.entries({ base: {}, unsafe: { unsafe: true }, undef: { unsafe_undefined: true }, fargs: { keep_fargs: false }, regexp: { unsafe_regexp: true }, all: { unsafe: true, unsafe_undefined: true, keep_fargs: false, unsafe_regexp: true, unsafe_proto: true, unsafe_math: true, unsafe_symbols: true }, p5: { passes: 6 } })) {
+  const r = await minify(b.code, { ecma: 2020, compress: { ...base, ...extra }, mangle: { toplevel: true, properties: { regex: INTERNAL_PROPS } }, format: { comments: /^!/ } });
+  console.log(n, gzipSync(r.code, { level: 9 }).length);
 }
