@@ -75,8 +75,8 @@ test('purchase analytics: the exact dataLayer and fbq calls for the order and ea
         {
           value: ecommerce.value,
           currency: 'USD',
-          content_ids: ecommerce.items.map((i) => i.item_id),
-          contents: ecommerce.items.map((i) => ({ id: i.item_id, quantity: i.quantity })),
+          content_ids: ecommerce.items.map((i: any) => i.item_id),
+          contents: ecommerce.items.map((i: any) => ({ id: i.item_id, quantity: i.quantity })),
           content_type: 'product',
         },
         { eventID: ecommerce.transaction_id },
