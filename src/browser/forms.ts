@@ -24,7 +24,7 @@ export function paymentOf(control: Element | null | undefined): Record<string, s
 }
 
 /** What a failed call means for the visitor: a summary, field errors, maybe a decline route. */
-export function explainFailure(action: Action, result: Extract<Result, { ok: false }>, oneClick?: boolean): [summary: string, fields: FieldError[], routed?: string] {
+export function explainFailure(action: Action, result: Extract<Result, { ok: false }>): [summary: string, fields: FieldError[], routed?: string] {
   const text = result.message;
   if (result.code !== 'konnektive') {
     return [message(!result.retryable ? 'error' : action === 'lead' ? 'network' : 'unknownOutcome', { reason: result.code }), []];
@@ -32,8 +32,6 @@ export function explainFailure(action: Action, result: Extract<Result, { ok: fal
   if (text && typeof text === 'object') {
     return [message('summary'), Object.entries(text).map(([name, value]) => ({ name, text: String(value) }))];
   }
-  // A one-click upsell has no card to change: the offer was not added, and the visitor may go on.
-  if (oneClick) return [message('upsaleFailed'), []];
   // Konnektive's three card-type declines ("Transaction Declined: Prepaid Credit Cards Are Not
   // Accepted", "...: Debit Cards...", "...: MASTERCARD is not a supported card type.") can be routed.
   const declined = String(text).match(/^Transaction Declined:\s*((prepaid|debit|mastercard)?.*?)\.?$/i);
@@ -77,9 +75,9 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     if (result && typeof result === 'object') ctx.storage.set(STORAGE_KEYS.last, { ...ctx.storage.get<object>(STORAGE_KEYS.last), ...result });
   }
 
-  function fail(form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = [], next?: string | null): false {
+  function fail(form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = []): false {
     if (form) {
-      showErrors(form, fields, summary, next && [resolveUrl(doc, next), message('continue')]);
+      showErrors(form, fields, summary);
       setBusy(form, false);
     }
     emit(form ?? doc, 'error', { action, code, message: summary, fields });
@@ -90,11 +88,9 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
   function settle(form: HTMLFormElement | null, action: Action, result: Result): boolean {
     const target = form ?? doc;
     if (!result.ok) {
-      const oneClick = action === 'upsale' && !!form && !form.querySelector('[name=cardNumber]');
-      const [summary, fields, routed] = explainFailure(action, result, oneClick);
+      const [summary, fields, routed] = explainFailure(action, result);
       const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
-      const next = oneClick ? form.getAttribute('data-kf-next') ?? form.querySelector('[data-kf-decline][href]')?.getAttribute('href') : null;
-      if (!routeTo) return fail(form, action, routed ?? result.code, summary, fields, next);
+      if (!routeTo) return fail(form, action, routed ?? result.code, summary, fields);
       emit(target, 'error', { action, code: routed, message: summary, fields });
       // The next page's order form comes back filled (everything but the card).
       ctx.storage.set(STORAGE_KEYS.restore, 1);

@@ -540,36 +540,3 @@ describe('MERC_REDIRECT to anything but a web page', () => {
     }
   });
 });
-
-describe('one-click upsell declines', () => {
-  const declined: Answers = { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) };
-  const cookies = { kf_sid: SID, kf_oid: 'ABCDE12345' };
-
-  test('no card field: the offer could not be added, and a link continues to data-kf-next (no "another card")', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><button>Yes</button></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    const region = page.doc.querySelector('[data-kf-errors]')!;
-    assert.equal(region.textContent, `${messages.upsaleFailed} ${messages.continue}`);
-    assert.doesNotMatch(region.textContent!, /card/i);
-    assert.equal(region.querySelector('a')!.getAttribute('href'), 'https://shop.test/upsell2.html');
-    page.close();
-  });
-
-  test('without data-kf-next, the link goes where the decline link goes', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale"><input type="hidden" name="productId" value="7"><button>Yes</button><a href="/thankyou.html" data-kf-decline>No</a></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.doc.querySelector('[data-kf-errors] a')!.getAttribute('href'), 'https://shop.test/thankyou.html');
-    page.close();
-  });
-
-  test('an upsale form with a card field keeps the card decline message', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><input name="cardNumber"><button>Yes</button></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, 'Payment declined: Insufficient Funds. Please try another card.');
-    assert.equal(page.doc.querySelector('[data-kf-errors] a'), null);
-    page.close();
-  });
-});
