@@ -12,8 +12,6 @@ export interface FunnelConfig {
   cookieDomain?: string;
   /** data-kf-fraud-pixel: fraudPixel=1 on the checkout click (Kount device data collector). */
   fraudPixel: boolean;
-  /** data-pixels="off": do not inject the pixel HTML Import Click answers with. */
-  pixels: boolean;
   /** data-analytics="off": no purchase pushes to dataLayer / fbq (the kfunnel:purchase event still fires). */
   analytics: boolean;
   /** data-currency: ISO 4217 code of purchase events (Konnektive answers only with a currency symbol). */
@@ -46,7 +44,6 @@ export function readConfig(script: Element | null, doc: Document): FunnelConfig 
     debug: on(raw('debug')),
     cookieDomain: attr('cookie-domain'),
     fraudPixel: on(raw('kf-fraud-pixel')),
-    pixels: raw('pixels') !== 'off',
     analytics: raw('analytics') !== 'off',
     currency: attr('currency') ?? DEFAULTS.currency,
   };

@@ -22,9 +22,9 @@ const rows: Array<[attributes: string, expected: Partial<ReturnType<typeof readC
   ['data-debug="0"', { debug: false }],
   ['data-cookie-domain=".shop.test"', { cookieDomain: '.shop.test' }],
   ['data-kf-fraud-pixel', { fraudPixel: true }],
-  ['', { pixels: true, analytics: true, currency: 'USD' }],
-  ['data-pixels="off" data-analytics="off"', { pixels: false, analytics: false }],
-  ['data-pixels="on" data-analytics', { pixels: true, analytics: true }],
+  ['', { analytics: true, currency: 'USD' }],
+  ['data-analytics="off"', { analytics: false }],
+  ['data-analytics', { analytics: true }],
   ['data-currency="EUR"', { currency: 'EUR' }],
 ];
 
