@@ -21,8 +21,6 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** Let the request outlive the page (a partial lead sent as the visitor leaves). */
   keepalive?: boolean;
-  /** More request headers (the click's KFunnel-Handoff grant). */
-  headers?: Record<string, string>;
 }
 
 export type Send = (route: RouteName, payload: Record<string, string>, options?: SendOptions) => Promise<Result>;
@@ -32,18 +30,17 @@ const MONEY: ReadonlyArray<RouteName> = ['order', 'upsale', 'paypal'];
 const RETRYABLE: ReadonlyArray<number> = [0, 409, 429, 502, 503, 504];
 
 /**
- * Calls the proxy. Its answers may carry two tokens, kept in sessionStorage: `KFunnel-Handoff`, the
- * latest grant for kfunnel.link(); and, only where the proxy is on another origin than the page (its
- * HttpOnly visitor cookie is then third-party and blocked), `KFunnel-Visitor`, sent back as a header on
- * every call. Same-origin, the cookie does that and the token is neither kept nor sent.
+ * Calls the proxy. Where the proxy is on another origin than the page (its HttpOnly visitor cookie is
+ * then third-party and blocked), the `KFunnel-Visitor` token its answers carry is kept in sessionStorage
+ * and sent back as a header on every call. Same-origin, the cookie does that: nothing is kept or sent.
  */
 export function createTransport(config: FunnelConfig, storage: Storage_, pageOrigin: string, fetchImpl?: typeof fetch): Send {
   const crossOrigin = new URL(config.endpoint).origin !== pageOrigin;
-  return async (route, payload, { idempotencyKey, keepalive, headers } = {}) => {
+  return async (route, payload, { idempotencyKey, keepalive } = {}) => {
     let status = 0;
     let body: any;
     const visitor = crossOrigin && storage.get<string>(STORAGE_KEYS.visitor);
-    headers = { ...headers };
+    const headers: Record<string, string> = {};
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     if (visitor) headers['KFunnel-Visitor'] = visitor;
     try {
@@ -57,12 +54,8 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
         fetch: fetchImpl,
       });
       status = response.status;
-      const token = (name: string, key: string) => {
-        const value = response.headers.get(name);
-        if (value) storage.set(key, value);
-      };
-      if (crossOrigin) token('kfunnel-visitor', STORAGE_KEYS.visitor);
-      token('kfunnel-handoff', STORAGE_KEYS.handoff);
+      const token = crossOrigin && response.headers.get('kfunnel-visitor');
+      if (token) storage.set(STORAGE_KEYS.visitor, token);
       body = await response.json().catch(() => undefined);
       if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
         return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed') };
