@@ -86,36 +86,7 @@ test('purchase analytics: the exact dataLayer and fbq calls for the order and ea
   expect(JSON.stringify(tags)).not.toContain(CUSTOMER.emailAddress);
 });
 
-test.describe('shoppers never retype', () => {
-  test('the checkout fills from the lead the visitor gave; the card stays empty', async ({ page, funnel }) => {
-    await page.goto(`${funnel.base}/lead.html`);
-    await funnel.ready(page);
-    for (const name of ['firstName', 'lastName', 'emailAddress'] as const) await page.fill(`#${name}`, CUSTOMER[name]);
-    await page.getByRole('button', { name: 'Continue to checkout' }).click();
-    await page.waitForURL('**/checkout.html');
-    await funnel.ready(page);
-    for (const name of ['firstName', 'lastName', 'emailAddress'] as const) await expect(page.locator(`#${name}`)).toHaveValue(CUSTOMER[name]);
-    await expect(page.locator('#cardNumber')).toHaveValue('');
-    expect(JSON.stringify(await page.context().cookies())).not.toContain(CUSTOMER.emailAddress);
-  });
-
-  test('after a failed 3-D Secure the checkout comes back with everything but the card', async ({ page, funnel }) => {
-    await page.goto(`${funnel.base}/checkout.html`);
-    await funnel.ready(page);
-    await funnel.fillCheckout(page, { cardNumber: '4000 0000 0000 3220' });
-    await page.getByRole('button', { name: 'Complete secure order' }).click();
-    await page.waitForURL(/\/_sandbox\/3ds\//);
-    await page.getByRole('button', { name: 'Fail verification' }).click();
-    await page.waitForURL(/\/checkout\.html/);
-    await funnel.ready(page);
-    await expect(page.locator('[data-kf-errors]')).toContainText('3-D Secure authentication failed');
-    for (const [name, value] of Object.entries(CUSTOMER)) await expect(page.locator(`[name=${name}]`), name).toHaveValue(value);
-    for (const name of Object.keys(CARD)) await expect(page.locator(`[name=${name}]`), name).toHaveValue('');
-    const stored = await page.evaluate(() => JSON.stringify(sessionStorage) + JSON.stringify(localStorage) + document.cookie);
-    expect(stored).not.toContain('4000000000003220');
-    expect(stored).not.toContain('4000 0000 0000 3220');
-  });
-
+test.describe('forms the script binds', () => {
   test('PayPal on the checkout whose card fields are required and empty: no browser pop-up, no card sent', async ({ page, funnel }) => {
     await page.goto(`${funnel.base}/checkout-multi.html`);
     await funnel.ready(page);

@@ -3,7 +3,6 @@ import { trackClick } from './click.js';
 import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
-import { restoreForms } from './fill.js';
 import { createForms, type Forms } from './forms.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
@@ -78,7 +77,6 @@ async function start(env: Environment, config: Context['config'], session: Conte
     for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
   }
   const arrival = takeArrival(ctx);
-  restoreForms(ctx, !!arrival.errorMsg);
   const click = trackClick(ctx).finally(clickDone);
   await handleReturns(ctx, forms, arrival);
   fillTexts(ctx);

@@ -92,8 +92,6 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
       const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
       if (!routeTo) return fail(form, action, routed ?? result.code, summary, fields);
       emit(target, 'error', { action, code: routed, message: summary, fields });
-      // The next page's order form comes back filled (everything but the card).
-      ctx.storage.set(STORAGE_KEYS.restore, 1);
       const url = new URL(routeTo, doc.baseURI);
       url.searchParams.set('sessionId', ctx.session.get('sessionId') ?? '');
       ctx.navigate(url.href);
@@ -127,12 +125,6 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     if (!(kind in FORM_KINDS)) log.error(`data-kf-form must be lead, order or upsale, not "${kind}"`);
     if (!(kind in FORM_KINDS) || busy.has(form)) return false;
     const raw = formValues(form);
-    if (kind !== 'upsale') {
-      // What the visitor typed (never the card) comes back on the next form: prefill, or after a failed payment.
-      const kept = { ...ctx.storage.get<object>(STORAGE_KEYS.form), ...raw };
-      for (const name of CARD_FIELDS) delete kept[name];
-      ctx.storage.set(STORAGE_KEYS.form, kept);
-    }
     if (FORM_KINDS[kind]) Object.assign(raw, payment);
     const skip = new Set<string>(raw.paySource && raw.paySource !== 'CREDITCARD' ? CARD_FIELDS : []);
     const problems = validate(form, raw, ctx.now(), skip);
