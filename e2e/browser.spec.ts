@@ -1,19 +1,6 @@
 import type { Page } from '@playwright/test';
 import { CARD, CUSTOMER, expect, test } from './fixtures.js';
 
-/** Records every call kfunnel makes to window.dataLayer and window.fbq, across page loads. */
-async function stubTags(page: Page): Promise<unknown[][]> {
-  const calls: unknown[][] = [];
-  await page.exposeFunction('recordTag', (call: unknown[]) => void calls.push(call));
-  await page.addInitScript(() => {
-    const record = (window as any).recordTag;
-    const dataLayer: unknown[] = [];
-    dataLayer.push = (...items: unknown[]) => (items.forEach((item) => record(['dataLayer', item])), Array.prototype.push.apply(dataLayer, items));
-    Object.assign(window, { dataLayer, fbq: (...args: unknown[]) => record(['fbq', ...args]) });
-  });
-  return calls;
-}
-
 test.describe('the landing URL, byte for byte', () => {
   test('awkward affiliate and ad parameters reach the sandbox exactly; the address bar is untouched', async ({ page, funnel }) => {
     const landing = `${funnel.base}/?gclid&c1=Fb+Ads&c2=a%2Bb&c3=a%20b&c4=caf%E9&x=1;y=2&e=&affId=AbC&affId=second#offer`;
@@ -32,58 +19,6 @@ test.describe('the landing URL, byte for byte', () => {
     expect(page.url()).toBe(`${kept}#top`);
     expect((await funnel.state()).sessions[0].clicks[0].requestUri).toBe(kept);
   });
-});
-
-test('purchase analytics: the exact dataLayer and fbq calls for the order and each upsell, never again on reload or back', async ({ page, funnel }) => {
-  const tags = await stubTags(page);
-  const purchases: unknown[] = [];
-  await page.exposeFunction('recordPurchase', (detail: unknown) => void purchases.push(detail));
-  await page.addInitScript(() => document.addEventListener('kfunnel:purchase', (event) => (window as any).recordPurchase((event as CustomEvent).detail)));
-  await page.goto(`${funnel.base}/checkout.html`);
-  await funnel.ready(page);
-  await funnel.fillCheckout(page);
-  await page.getByRole('button', { name: 'Complete secure order' }).click();
-  await page.waitForURL('**/upsell1.html');
-  await page.getByRole('button', { name: 'Yes, add it to my order' }).click();
-  await page.waitForURL('**/upsell2.html');
-  await page.getByRole('button', { name: 'Yes, add the tea' }).click();
-  await page.waitForURL('**/thankyou.html');
-  await funnel.ready(page);
-  await page.reload();
-  await funnel.ready(page);
-  await page.goBack();
-  await page.waitForURL('**/upsell2.html');
-  await funnel.ready(page);
-
-  const [order] = (await funnel.state()).orders;
-  const [sale, ...upsales] = order.transactions;
-  const item = (line: any) => ({ item_id: String(line.productId), item_name: line.name, price: Math.round((line.price / line.qty) * 100) / 100, quantity: line.qty });
-  const [first, ...upsold] = order.items;
-  const expected = [
-    { transaction_id: order.orderId, value: sale.amount, currency: 'USD', items: [item(first)] },
-    ...upsold.map((line: any, n: number) => ({ transaction_id: `${order.orderId}-U${n + 1}`, value: upsales[n].amount, currency: 'USD', items: [item(line)] })),
-  ];
-  expect(purchases).toEqual(expected);
-  expect(tags).toEqual(
-    expected.flatMap((ecommerce) => [
-      ['dataLayer', { ecommerce: null }],
-      ['dataLayer', { event: 'purchase', ecommerce }],
-      [
-        'fbq',
-        'track',
-        'Purchase',
-        {
-          value: ecommerce.value,
-          currency: 'USD',
-          content_ids: ecommerce.items.map((i: any) => i.item_id),
-          contents: ecommerce.items.map((i: any) => ({ id: i.item_id, quantity: i.quantity })),
-          content_type: 'product',
-        },
-        { eventID: ecommerce.transaction_id },
-      ],
-    ]),
-  );
-  expect(JSON.stringify(tags)).not.toContain(CUSTOMER.emailAddress);
 });
 
 test.describe('forms the script binds', () => {

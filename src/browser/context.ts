@@ -31,6 +31,4 @@ export const STORAGE_KEYS = {
   lead: 'kf_lead',
   /** The orderId Confirm Order was sent for. */
   confirmed: 'kf_confirmed',
-  /** The proxy's visitor token, kept only where the proxy is on another origin (its cookie is blocked there). */
-  visitor: 'kf_visitor',
 } as const;

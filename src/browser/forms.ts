@@ -5,7 +5,6 @@ import { emit } from './events.js';
 import { log } from './log.js';
 import { message } from './messages.js';
 import { fingerprint, formValues, funnelIds, normalize, pageUrl, pick, randomKey, resolveUrl } from './payload.js';
-import { trackPurchase } from './purchase.js';
 import type { Result } from './transport.js';
 import { validate, type FieldError } from './validate.js';
 
@@ -98,8 +97,6 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
       return false;
     }
     if (result.result === 'SUCCESS') {
-      // Before remember(): an upsell's own items and value are what this answer adds to the last one.
-      if (action !== 'lead') trackPurchase(ctx, target, action, result.message);
       remember(result.message);
       emit(target, 'success', { action, result: result.message, replayed: result.replayed });
       const next = form?.getAttribute('data-kf-next');

@@ -19,7 +19,7 @@ export const messages: Record<string, string> = {
   network: 'We could not reach the store. Please try again.',
   unknownOutcome: 'We could not confirm your payment. Please try again: you will not be charged twice.',
   noOrder: 'We could not find your order. Please return to the checkout.',
-  badRedirect: 'The payment page could not be opened. Please try again or choose another way to pay.',
+  badRedirect: 'Sorry, the payment page could not be opened.',
   error: 'Sorry, something went wrong ({reason}).',
 };
 

@@ -17,21 +17,19 @@ const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 export function splitArrival(href: string): { url: string; found: Record<string, string> } {
   const [, path, query = '', hash] = href.match(/^([^?#]*)(?:\?([^#]*))?(.*)$/)!;
   const found: Record<string, string> = {};
-  let removed = false;
   const kept = query.split('&').filter((pair) => {
     const [name] = pair.split('=');
     if (!ARRIVAL_PARAMS.includes(name)) return true;
     // URLSearchParams decodes as Konnektive's return does (+ is a space) and never throws on a bad escape.
     found[name] ??= new URLSearchParams(pair).get(name)!;
-    removed = true;
   });
-  return { url: removed ? path + (kept.length ? `?${kept.join('&')}` : '') + hash : href, found };
+  const rest = kept.join('&');
+  return { url: rest === query ? href : path + (kept.length ? `?${rest}` : '') + hash, found };
 }
 
 /**
  * Reads and removes the arrival parameters: a sessionId handed over by another domain becomes this
- * site's session, a hand-off grant (kf_h) goes with this page's click; the rest are returned for
- * handleReturns. The address bar is touched only when one was there, so a reload or a bookmark cannot
+ * site's session; the rest are returned for handleReturns. The address bar is touched only when one was there, so a reload or a bookmark cannot
  * replay them, and nothing else in it changes.
  */
 export function takeArrival(ctx: Context): Record<string, string | undefined> {

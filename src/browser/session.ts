@@ -28,7 +28,7 @@ export function createSession(config: Pick<FunnelConfig, 'cookieDomain'>, protoc
     return value && COOKIES[name][1].test(value) ? value : undefined;
   };
   const set = (name: Name, value: unknown) => {
-    if (typeof value === 'string' && COOKIES[name][1].test(value) && jar.get(COOKIES[name][0]) !== value) jar.set(COOKIES[name][0], value);
+    if (typeof value === 'string' && COOKIES[name][1].test(value) && get(name) !== value) jar.set(COOKIES[name][0], value);
   };
   return { get, set, clear: (name: Name) => jar.remove(COOKIES[name][0]) };
 }

@@ -1,7 +1,6 @@
 import ky from 'ky';
 import type { RouteName } from '../shared/konnektive.js';
 import { DEFAULTS, type FunnelConfig } from './config.js';
-import { STORAGE_KEYS } from './context.js';
 import type { Storage_ } from './storage.js';
 
 /** A call's outcome as data: the transport never throws and never touches the DOM. */
@@ -28,6 +27,8 @@ export type Send = (route: RouteName, payload: Record<string, string>, options?:
 const MONEY: ReadonlyArray<RouteName> = ['order', 'upsale', 'paypal'];
 /** After these the same attempt may be resent. */
 const RETRYABLE: ReadonlyArray<number> = [0, 409, 429, 502, 503, 504];
+/** The proxy's visitor token: the response and request header, and its sessionStorage key. */
+const VISITOR = 'KFunnel-Visitor';
 
 /**
  * Calls the proxy. Where the proxy is on another origin than the page (its HttpOnly visitor cookie is
@@ -39,10 +40,10 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
   return async (route, payload, { idempotencyKey, keepalive } = {}) => {
     let status = 0;
     let body: any;
-    const visitor = crossOrigin && storage.get<string>(STORAGE_KEYS.visitor);
+    const visitor = crossOrigin && storage.get<string>(VISITOR);
     const headers: Record<string, string> = {};
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
-    if (visitor) headers['KFunnel-Visitor'] = visitor;
+    if (visitor) headers[VISITOR] = visitor;
     try {
       const response = await ky.post(`${config.endpoint}/${route}`, {
         json: payload,
@@ -54,8 +55,8 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
         fetch: fetchImpl,
       });
       status = response.status;
-      const token = crossOrigin && response.headers.get('kfunnel-visitor');
-      if (token) storage.set(STORAGE_KEYS.visitor, token);
+      const token = crossOrigin && response.headers.get(VISITOR);
+      if (token) storage.set(VISITOR, token);
       body = await response.json().catch(() => undefined);
       if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
         return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed') };
