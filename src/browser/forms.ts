@@ -16,12 +16,6 @@ export type Action = 'lead' | 'order' | 'upsale' | 'paypal';
 
 const SUBMIT_CONTROLS = 'button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]';
 
-/** The payment a control selects: data-kf-paypal, or data-kf-pay="KLARNA" (any prepaidType). Card fields are then not sent. */
-export function paymentOf(control: Element | null | undefined): Record<string, string> | undefined {
-  const prepaidType = control?.getAttribute('data-kf-pay');
-  return prepaidType ? { paySource: 'PREPAID', prepaidType } : control?.hasAttribute('data-kf-paypal') ? { paySource: 'PAYPAL' } : undefined;
-}
-
 /** What a failed call means for the visitor: a summary, field errors, maybe a decline route. */
 export function explainFailure(action: Action, result: Extract<Result, { ok: false }>): [summary: string, fields: FieldError[], routed?: string] {
   const text = result.message;
@@ -107,7 +101,7 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     // MERC_REDIRECT (3-D Secure, PayPal): the form stays locked while the visitor is away.
     const { url = result.message?.paypalUrl, script } = result.message ?? {};
     // Only a web page may be navigated to: a javascript: or data: URL would run in this page.
-    if (url && !/^https?:\/\//i.test(url)) return fail(form, action, 'bad_redirect', message('badRedirect'));
+    if (url && !/^https?:/i.test(url)) return fail(form, action, 'bad_redirect', message('badRedirect'));
     emit(target, 'redirect', { action, url, script: !!script });
     if (url) ctx.navigate(url);
     // Konnektive's own 3-D Secure script: the page's Content-Security-Policy must allow it (README).
@@ -117,12 +111,12 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
   }
 
   /** The submit pipeline: values -> validation -> payload -> before-submit -> call(s) -> settle. */
-  async function submit(form: HTMLFormElement, payment?: Record<string, string>): Promise<boolean> {
+  async function submit(form: HTMLFormElement, paypal = false): Promise<boolean> {
     const kind = form.getAttribute('data-kf-form') as 'lead' | 'order' | 'upsale';
     if (!(kind in FORM_KINDS)) log.error(`data-kf-form must be lead, order or upsale, not "${kind}"`);
     if (!(kind in FORM_KINDS) || busy.has(form)) return false;
     const raw = formValues(form);
-    if (FORM_KINDS[kind]) Object.assign(raw, payment);
+    if (kind === 'order' && paypal) raw.paySource = 'PAYPAL';
     const skip = new Set<string>(raw.paySource && raw.paySource !== 'CREDITCARD' ? CARD_FIELDS : []);
     const problems = validate(form, raw, ctx.now(), skip);
     if (problems.length) return fail(form, kind, 'invalid', message('summary'), problems);
@@ -171,20 +165,19 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
         const form = event.target as HTMLFormElement;
         if (!form.matches('form[data-kf-form]')) return;
         event.preventDefault();
-        void submit(form, paymentOf((event as SubmitEvent).submitter));
+        void submit(form, !!(event as SubmitEvent).submitter?.hasAttribute('data-kf-paypal'));
       },
       true,
     );
     doc.addEventListener('click', (event) => {
-      const control = (event.target as Element).closest?.('[data-kf-paypal],[data-kf-pay],[data-kf-decline]') as HTMLButtonElement | null;
-      // A link declines by itself (no call); a payment submit button goes through the submit event above.
+      const control = (event.target as Element).closest?.('[data-kf-paypal],[data-kf-decline]') as HTMLButtonElement | null;
+      // A link declines by itself (no call); a PayPal submit button goes through the submit event above.
       if (!control || (control.tagName === 'A' ? control.hasAttribute('href') : control.type === 'submit' && !control.hasAttribute('data-kf-decline'))) return;
       event.preventDefault();
       const form = control.closest('form') ?? doc.querySelector<HTMLFormElement>('form[data-kf-form="order"]');
       const next = form?.getAttribute('data-kf-next');
-      // A decline button goes to the form's data-kf-next with no call; a payment control submits the order form.
-      const payment = paymentOf(control);
-      if (payment) void (form && submit(form, payment));
+      // A decline button goes to the form's data-kf-next with no call; a PayPal control submits the order form.
+      if (control.hasAttribute('data-kf-paypal')) void (form && submit(form, true));
       else if (next) ctx.navigate(resolveUrl(doc, next));
     });
     // A page restored from the back-forward cache must not keep a form locked.

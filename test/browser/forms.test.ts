@@ -474,45 +474,6 @@ describe('forms the script binds', () => {
   });
 });
 
-describe('data-kf-pay: prepaid methods', () => {
-  const PAY = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}
-    <button type="submit" data-kf-pay="KLARNA">Klarna</button></form><button type="button" data-kf-pay="IDEAL" form="x">iDEAL</button>`;
-  const redirect: Answers = { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://pay.test/klarna?t=1' } }) };
-  const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...customer } = GOOD_ORDER;
-
-  test('a data-kf-pay submit button sends paySource=PREPAID and its prepaidType, no card fields, then follows MERC_REDIRECT', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
-    await waitFor(() => page.navigations.length > 0);
-    const body = page.to('order')[0].body;
-    assert.equal(body.paySource, 'PREPAID');
-    assert.equal(body.prepaidType, 'KLARNA');
-    assert.deepEqual(Object.keys(body).filter((k) => k.startsWith('card')), []);
-    assert.deepEqual(page.navigations, ['https://pay.test/klarna?t=1']);
-    page.close();
-  });
-
-  test('a data-kf-pay control that is not a submit button submits the order form with its method', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    (page.doc.querySelector('[data-kf-pay=IDEAL]') as any).click();
-    await waitFor(() => page.navigations.length > 0);
-    assert.equal(page.to('order')[0].body.prepaidType, 'IDEAL');
-    page.close();
-  });
-
-  test('the plain submit button is still a card payment, checked as one', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.to('order').length, 0);
-    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
-    page.close();
-  });
-});
-
 describe('MERC_REDIRECT to anything but a web page', () => {
   for (const url of ['javascript:alert(document.cookie)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', '//evil.test/x', 'ftp://x.test/']) {
     test(`${url}: refused with a visible error, no navigation, the form usable`, async () => {
