@@ -15,10 +15,10 @@ export const CARD_BRANDS: ReadonlyArray<readonly [RegExp, number[], number]> = [
   [/^4/, [13, 16, 19], 3], // Visa
   [/^(5[1-5]|222[1-9]|22[3-9]|2[3-6]|27[01]|2720)/, [16], 3], // Mastercard
   [/^(6011|64[4-9]|65)/, [16, 19], 3], // Discover
+  [/^/, [12, 13, 14, 15, 16, 17, 18, 19], 3], // any other
 ];
 
-export const cardBrand = (digits: string) =>
-  CARD_BRANDS.find(([prefix]) => prefix.test(digits)) ?? ([/./, [12, 13, 14, 15, 16, 17, 18, 19], 3] as const);
+export const cardBrand = (digits: string) => CARD_BRANDS.find(([prefix]) => prefix.test(digits))!;
 
 export function luhn(digits: string): boolean {
   let sum = 0;
