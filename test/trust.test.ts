@@ -130,6 +130,15 @@ for (const [name, start] of Object.entries(TARGETS)) {
         assert.equal(state().calls.length, before, 'nothing reached Konnektive');
       });
 
+      test('the visitor cookie is renewed with each page view (so it outlives the order cookie), with the same id', async () => {
+        const buyer = new Visitor();
+        await buyer.buy();
+        const id = buyer.cookies.get('kf_v');
+        const click = await buyer.post('click', { pageType: 'upsellPage1', sessionId: buyer.cookies.get('kf_sid')! });
+        const renewed = click.headers.getSetCookie().find((c) => c.startsWith('kf_v='));
+        assert.match(renewed ?? '', new RegExp(`^kf_v=${id}; Path=/; Max-Age=2592000; SameSite=Lax; HttpOnly$`));
+      });
+
       test("attack 2: the victim's sessionId and orderId charge nothing (no upsale at the sandbox)", async () => {
         const buyer = new Visitor();
         const { orderId, sessionId } = await buyer.buy();
@@ -252,6 +261,7 @@ for (const [name, start] of Object.entries(TARGETS)) {
 
         const handed = new Visitor(otherOrigin);
         await handed.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': handoff } });
+        assert.equal(handed.cookies.get('kf_oid'), orderId, 'the page on the other domain learns the order it now holds');
         const upsale = await handed.post('upsale', { orderId, sessionId, productId: '10' }, { key: 'handed-off-upsale' });
         assert.equal(upsale.body.result, 'SUCCESS', upsale.text);
         assert.equal(approved('UPSALE'), 1);
@@ -321,7 +331,11 @@ describe('trust model: cross-site landers', () => {
       assert.match(response.headers.get('access-control-expose-headers') ?? '', /KFunnel-Visitor/);
       // Sent back as a header, it is the same visitor: the proxy issues no new cookie.
       const again = await fetch(`${other.url}/kfunnel/click`, { method: 'POST', headers: { origin: landers, 'content-type': 'application/json', 'kfunnel-visitor': token! }, body: JSON.stringify({ pageType: 'presellPage', campaignId: '3', requestUri: `${landers}/` }) });
-      assert.equal(again.headers.getSetCookie().some((c) => c.startsWith('kf_v=')), false);
+      assert.deepEqual(
+        again.headers.getSetCookie().filter((c) => c.startsWith('kf_v=')).map((c) => c.split(';')[0]),
+        [`kf_v=${token}`],
+        'the page view renews the same visitor, never a new one',
+      );
       // Same-origin pages never see it.
       const own = await fetch(`${other.url}/kfunnel/click`, { method: 'POST', headers: { origin: other.url, 'content-type': 'application/json' }, body: JSON.stringify({ pageType: 'presellPage', campaignId: '3', requestUri: `${other.url}/` }) });
       assert.equal(own.headers.get('kfunnel-visitor'), null);

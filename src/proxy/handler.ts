@@ -246,11 +246,18 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const known = visitorOf(request);
     const visitor = known ?? newVisitorId();
     const scope: CookieScope = { secure: (self ?? request.url).startsWith('https:'), domain: config.cookieDomain };
-    const cookies: string[] = known ? [] : [visitorCookie(visitor, scope)];
+    // Renewed with every page view, so it never expires before the kf_oid cookie and the grants it unlocks.
+    const cookies: string[] = !known || policy.renewsVisitor ? [visitorCookie(visitor, scope)] : [];
     if (headers['access-control-allow-origin']) headers[VISITOR_HEADER] = visitor;
 
     const handoff = policy.redeemsHandoff ? request.headers.get(HANDOFF_HEADER) : null;
-    if (handoff) entry.handoff = await redeemHandoff(handoff, visitor).catch(() => 'unavailable');
+    if (handoff) {
+      const redeemed = await redeemHandoff(handoff, visitor).catch(() => ({ result: 'unavailable', orderIds: [] }));
+      entry.handoff = redeemed.result;
+      // The page on this domain learns the order it now holds, as the one it came from knew it.
+      const latest = redeemed.orderIds.at(-1);
+      if (latest) cookies.push(setCookie('kf_oid', latest, COOKIE_LIFETIME.kf_oid, scope));
+    }
 
     if (params.orderId !== undefined ? !(await grants.holds(known && visitor, params.orderId)) : policy.order === 'required') {
       throw new Refusal(params.orderId === undefined ? 'order_required' : 'not_your_order');
@@ -309,12 +316,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   }
 
   /** A signed hand-off from another domain grants its orders to this visitor, once. */
-  async function redeemHandoff(token: string, visitor: string): Promise<string> {
+  async function redeemHandoff(token: string, visitor: string): Promise<{ result: string; orderIds: string[] }> {
     const handoff = await verifyHandoff(signer, token);
-    if (!handoff) return 'refused';
-    if (!(await store.create(`handoff:${handoff.nonce}`, visitor, 2 * 60 * 60 * 1000))) return 'used';
+    if (!handoff) return { result: 'refused', orderIds: [] };
+    if (!(await store.create(`handoff:${handoff.nonce}`, visitor, 2 * 60 * 60 * 1000))) return { result: 'used', orderIds: [] };
     await grants.add(visitor, handoff.orderIds);
-    return 'granted';
+    return { result: 'granted', orderIds: handoff.orderIds };
   }
 
   const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): Response => {

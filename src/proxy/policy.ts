@@ -40,6 +40,8 @@ export interface RoutePolicy {
   grantsOrder: boolean;
   /** A KFunnel-Handoff header from another domain is redeemed here (the page's first call). */
   redeemsHandoff: boolean;
+  /** A page view: the visitor cookie's lifetime starts again. */
+  renewsVisitor: boolean;
   /** PayPal orders get forceMerchantId / paypalBillerId from KFUNNEL_PAYPAL_MERCHANT_ID. */
   paypalMerchant: boolean;
 }
@@ -61,6 +63,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'resend',
     grantsOrder: false,
     redeemsHandoff: true,
+    renewsVisitor: true,
     paypalMerchant: false,
   },
   lead: {
@@ -78,6 +81,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'lead',
     grantsOrder: true,
     redeemsHandoff: false,
+    renewsVisitor: false,
     paypalMerchant: false,
   },
   order: {
@@ -99,6 +103,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'order',
     grantsOrder: true,
     redeemsHandoff: false,
+    renewsVisitor: false,
     paypalMerchant: true,
   },
   upsale: {
@@ -116,6 +121,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'upsale',
     grantsOrder: false,
     redeemsHandoff: false,
+    renewsVisitor: false,
     paypalMerchant: false,
   },
   paypal: {
@@ -133,6 +139,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'order',
     grantsOrder: false,
     redeemsHandoff: false,
+    renewsVisitor: false,
     paypalMerchant: false,
   },
   confirm: {
@@ -150,6 +157,7 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     settle: 'resend',
     grantsOrder: false,
     redeemsHandoff: false,
+    renewsVisitor: false,
     paypalMerchant: false,
   },
 };
