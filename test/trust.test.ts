@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createProxyHandler } from '../src/proxy/handler.js';
-import { MemoryStore } from '../src/proxy/store.js';
+import { MemoryStore, StoreUnavailableError } from '../src/proxy/store.js';
 import { Signer } from '../src/proxy/signing.js';
 import { signReturn } from '../src/proxy/return-leg.js';
 import { startProxyServer } from '../src/proxy/node.js';
@@ -342,6 +342,33 @@ describe('trust model: cross-site landers', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('trust model: the store unreachable', () => {
+  test('clicks and new leads still go through (no lead is lost); money calls answer 503 store_unavailable and reach nothing', async () => {
+    const upstream = createSandbox(LOGIN);
+    const down = new MemoryStore();
+    for (const name of ['get', 'create', 'put', 'swap', 'deleteIf', 'increment', 'addToSet', 'hasMember', 'members', 'schedule', 'unschedule', 'claimDue'] as const) {
+      (down as any)[name] = async () => {
+        throw new StoreUnavailableError('redis: connection refused');
+      };
+    }
+    const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: (input, init) => upstream.fetch(new Request(input as string, init)), store: down, publicOrigins: ['http://shop.test'], log: () => {} });
+    const post = async (route: string, body: Record<string, string>, key?: string) => {
+      const headers: Record<string, string> = { origin: 'http://shop.test', 'content-type': 'application/json', cookie: 'kf_v=StoreDownVisitor000001' };
+      if (key) headers['idempotency-key'] = key;
+      const response = await handler(new Request(`http://shop.test/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) }));
+      return { status: response.status, body: await response.json() };
+    };
+    const click = await post('click', { pageType: 'leadPage', campaignId: '3', requestUri: 'http://shop.test/lead.html' });
+    assert.equal(click.body.result, 'SUCCESS');
+    const lead = await post('lead', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER }, 'lead-key-store-down');
+    assert.equal(lead.body.result, 'SUCCESS', JSON.stringify(lead.body));
+    const order = await post('order', { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER, ...CARD, product1_id: '2' }, 'order-key-store-down');
+    assert.equal(order.status, 503);
+    assert.equal(order.body.code, 'store_unavailable');
+    assert.deepEqual(upstream.state().calls.map((c: any) => c.endpoint).reverse(), ['click', 'lead']);
   });
 });
 

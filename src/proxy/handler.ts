@@ -139,7 +139,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const result = await completion.forward(route, params, timeoutMs);
     if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined) };
     const answer = summarize(result.answer);
-    if (answer.orderId && ROUTE_POLICY[route].grantsOrder) await grants.add(call.visitor, [answer.orderId]);
+    if (answer.orderId && ROUTE_POLICY[route].grantsOrder) {
+      // A lead made while the store is down still reaches the browser (no lead is lost); without the
+      // grant its orderId is refused later, and the script then starts a new lead.
+      await grants.add(call.visitor, [answer.orderId]).catch((error) => {
+        if (call.policy.money) throw error;
+      });
+    }
     return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer };
   }
 
@@ -282,9 +288,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     }
     if (!outcome && keyed) {
       // Keys are the visitor's own: nobody can claim, or replay, another visitor's attempt.
-      outcome = await keyedCall(call, key, known ?? 'anonymous', fingerprint);
-      if (outcome.replayed) headers['idempotent-replayed'] = 'true';
-      entry.replayed = outcome.replayed;
+      outcome = await keyedCall(call, key, known ?? 'anonymous', fingerprint).catch((error) => {
+        // Without the store a lead or confirm goes out unkeyed (a repeat is harmless there); money never does.
+        if (policy.money || !(error instanceof StoreUnavailableError)) throw error;
+        return undefined;
+      });
+      if (outcome?.replayed) headers['idempotent-replayed'] = 'true';
+      entry.replayed = outcome?.replayed;
     }
     if (!outcome) {
       const result = await within(sendCall(call, undefined, async () => {}, call.timeoutMs), call.timeoutMs + 1000);

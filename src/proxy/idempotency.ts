@@ -152,9 +152,14 @@ export class ExactlyOnce {
         orderId = id;
         await this.save(attempt.key, pending(id));
       });
-      if (outcome.untouched) await this.store.deleteIf(attempt.key, JSON.stringify(pending(orderId)));
-      else if (outcome.known) await this.save(attempt.key, { state: 'done', fingerprint: attempt.fingerprint, startedAt, status: outcome.status, body: outcome.body });
-      else await this.save(attempt.key, { state: 'unknown', fingerprint: attempt.fingerprint, startedAt, orderId });
+      try {
+        if (outcome.untouched) await this.store.deleteIf(attempt.key, JSON.stringify(pending(orderId)));
+        else if (outcome.known) await this.save(attempt.key, { state: 'done', fingerprint: attempt.fingerprint, startedAt, status: outcome.status, body: outcome.body });
+        else await this.save(attempt.key, { state: 'unknown', fingerprint: attempt.fingerprint, startedAt, orderId });
+      } catch {
+        // The store went away after Konnektive answered: the buyer still gets that answer (never "nothing
+        // was charged" for a charge). The record stays pending; once its lease lapses a retry settles it.
+      }
       return outcome;
     } finally {
       clearInterval(renew);
