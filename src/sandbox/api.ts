@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FIELD_MAX_LENGTH, LEAD_FIELDS, PREPAID_TYPES, toPageType, type KonnektiveAnswer } from '../shared/konnektive.js';
 import type { Campaign } from './campaign.js';
 import { lookupCard } from './cards.js';
+import { cvvLength } from '../shared/cards.js';
 import { publicOrder, type Order, type OrderItem, type PendingCharge, type SandboxStore, type Session, type Transaction } from './store.js';
 
 export type Params = Record<string, string>;
@@ -372,8 +373,7 @@ function readCard(params: Params, ctx: ApiContext): CardCheck {
   if (params.cardYear.length === 2) year += 2000;
   if (!Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(year)) return error(MESSAGES.expiredCard);
   if (expired(month, year, ctx.now())) return error(MESSAGES.expiredCard);
-  const cvvLength = /^3[47]/.test(digits) ? 4 : 3;
-  if (!new RegExp(`^\\d{${cvvLength}}$`).test(params.cardSecurityCode)) return error(MESSAGES.invalidCvv);
+  if (!new RegExp(`^\\d{${cvvLength(digits)}}$`).test(params.cardSecurityCode)) return error(MESSAGES.invalidCvv);
   return { digits, month, year };
 }
 

@@ -1,7 +1,8 @@
+import { cardBrand, cardNumberValid } from '../shared/cards.js';
+
 /**
- * The sandbox's test cards. Any other number that passes the Luhn check is approved; one that
- * fails it is declined as invalid. Expiry must be in the future; the CVV is 4 digits for
- * American Express and 3 for everything else.
+ * The sandbox's test cards. Any other number that is valid by the shared card rules (src/shared/cards.ts:
+ * a length its brand issues, and the Luhn check) is approved; any other is declined as invalid.
  */
 export type CardOutcome = 'approve' | 'decline' | '3ds' | 'approve-decline-upsales';
 
@@ -61,32 +62,11 @@ export const TEST_CARDS: readonly TestCard[] = [
   },
 ];
 
-export function luhnValid(digits: string): boolean {
-  if (!/^\d{12,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-export function cardBrand(digits: string): string {
-  if (/^3[47]/.test(digits)) return 'AMEX';
-  if (/^4/.test(digits)) return 'VISA';
-  if (/^(5[1-5]|2[2-7])/.test(digits)) return 'MASTERCARD';
-  if (/^6/.test(digits)) return 'DISCOVER';
-  return 'OTHER';
-}
-
-/** The card's behaviour in the sandbox: the table's entry, or approve / invalid by Luhn. */
+/** The card's behaviour in the sandbox: the table's entry, or approve / invalid by the shared card rules. */
 export function lookupCard(digits: string): TestCard | { outcome: 'invalid'; brand: string } {
   const known = TEST_CARDS.find((card) => card.number === digits);
   if (known) return known;
-  if (!luhnValid(digits)) return { outcome: 'invalid', brand: cardBrand(digits) };
-  return { number: digits, brand: cardBrand(digits), outcome: 'approve', note: 'Any other valid number' };
+  const brand = cardBrand(digits).name;
+  if (!cardNumberValid(digits)) return { outcome: 'invalid', brand };
+  return { number: digits, brand, outcome: 'approve', note: 'Any other valid number' };
 }
