@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createSandbox, DEMO_CAMPAIGN, TEST_CARDS } from '../src/sandbox/index.js';
-import { parseAffVals } from '../src/sandbox/api.js';
+import { parseAffVals } from '../src/sandbox/api/index.js';
 import { cardBrand, cardNumberValid } from '../src/shared/cards.js';
 
 const ORIGIN = 'http://127.0.0.1:9100';

@@ -14,7 +14,7 @@ import {
   queryOrder,
   type ApiContext,
   type Params,
-} from './api.js';
+} from './api/index.js';
 import { DEMO_CAMPAIGN, type Campaign } from './campaign.js';
 import { FAULT_MODES, FaultSwitch, parseFaults, type Fault } from './faults.js';
 import { alternativePaymentPage, challengePage, finalizePage, INSPECTOR_SCRIPT, inspectorPage, inspectorSections, messagePage, paypalPage } from './pages.js';
