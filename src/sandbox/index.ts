@@ -149,6 +149,150 @@ function faultyResponse(fault: Fault, answer: KonnektiveAnswer): Response {
   );
 }
 
+/** What a sandbox page's handler gets: the request, and the sandbox's state. */
+interface PageCall {
+  request: Request;
+  url: URL;
+  post: boolean;
+  ctx: ApiContext;
+  store: SandboxStore;
+  faults: FaultSwitch;
+  now: () => number;
+}
+
+const expiredPage = (what = 'payment') => htmlResponse(404, messagePage('Expired', `This ${what} session has expired.`));
+
+/** The approve / fail (cancel) buttons of the 3-D Secure and alternative-payment pages. */
+function settleOnPage(call: PageCall, token: string, approve: boolean, title: string, failText: string): Response {
+  if (approve) {
+    const done = approvePending(token, call.ctx);
+    if (typeof done === 'string') return htmlResponse(409, messagePage(title, done));
+    return htmlResponse(200, finalizePage(done.charge.redirectsTo, publicOrder(done.order)));
+  }
+  const failed = failPending(token, call.ctx);
+  if (typeof failed === 'string') return htmlResponse(409, messagePage(title, failed));
+  return redirectWithError(failed.charge.errorRedirectsTo, failText);
+}
+
+/**
+ * The sandbox's own pages (paths without the trailing slash), like API_ROUTES for its Konnektive API:
+ * the first route whose path matches (and, for `post` routes, whose method is POST) answers; undefined
+ * falls through to the 404 envelope.
+ */
+const PAGE_ROUTES: ReadonlyArray<{
+  path: RegExp;
+  post?: true;
+  handle: (call: PageCall, match: RegExpMatchArray) => Response | undefined | Promise<Response | undefined>;
+}> = [
+  {
+    path: /^\/(_sandbox)?$/,
+    handle: ({ store, url }) => htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0')),
+  },
+  { path: /^\/_sandbox\/live$/, handle: ({ store }) => htmlResponse(200, inspectorSections(snapshot(store) as never)) },
+  {
+    path: /^\/_sandbox\/inspector\.js$/,
+    handle: () => new Response(INSPECTOR_SCRIPT, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } }),
+  },
+  { path: /^\/_sandbox\/state$/, handle: ({ store }) => jsonResponse(200, snapshot(store)) },
+  {
+    path: /^\/_sandbox\/reset$/,
+    post: true,
+    handle: ({ request, store, faults }) => {
+      store.reset();
+      faults.clear();
+      return (request.headers.get('accept') ?? '').includes('text/html')
+        ? new Response(null, { status: 303, headers: { location: '/_sandbox' } })
+        : jsonResponse(200, { result: 'SUCCESS', message: 'Sandbox emptied' });
+    },
+  },
+  {
+    path: /^\/_sandbox\/pixel\/([0-9a-f]{32})\/(fraud|affiliate)\.(gif|js)$/,
+    handle: ({ url, store, now }, [, sessionId, kind, type]) => {
+      const pageType = url.searchParams.get('pageType')?.slice(0, 20) || undefined;
+      store.recordPixel({ sessionId, pixel: kind as 'fraud' | 'affiliate', element: type === 'gif' ? 'img' : 'script', pageType, at: new Date(now()).toISOString() });
+      const headers = { 'cache-control': 'no-store', 'content-type': type === 'gif' ? 'image/gif' : 'text/javascript; charset=utf-8' };
+      return new Response(type === 'gif' ? PIXEL_GIF : `/* kfunnel sandbox ${kind} pixel: its request was the hit */`, { headers });
+    },
+  },
+  {
+    // The alternative-payment provider's stand-in page, and its approve / cancel buttons.
+    path: /^\/_sandbox\/pay\/([0-9a-f]{24})(\/approve|\/cancel)?$/,
+    handle: (call, [, token, action]) => {
+      const charge = call.store.pending.get(token);
+      if (!action) {
+        const order = charge && call.store.orders.get(charge.orderId);
+        if (!charge || charge.kind !== 'prepaid' || charge.used || !order) return expiredPage();
+        return htmlResponse(200, alternativePaymentPage(token, order, charge));
+      }
+      if (!call.post || charge?.kind !== 'prepaid') return undefined;
+      return settleOnPage(call, token, action === '/approve', 'Payment not completed', `${charge.prepaidType} payment was cancelled.`);
+    },
+  },
+  {
+    path: /^\/_sandbox\/faults$/,
+    handle: async ({ request, post, faults }) => {
+      if (request.method === 'DELETE') faults.clear();
+      else if (post) {
+        let parsed: Fault[] | string;
+        try {
+          const body = await readBody(request, 64 * 1024);
+          parsed = body === null ? 'body too large' : parseFaults(JSON.parse(new TextDecoder().decode(body)));
+        } catch {
+          parsed = 'body must be JSON';
+        }
+        if (typeof parsed === 'string') return envelope(400, `Bad fault: ${parsed}`);
+        faults.set(parsed);
+      }
+      return jsonResponse(200, { result: 'SUCCESS', message: faults.list() });
+    },
+  },
+  {
+    // The 3-D Secure challenge page, and its approve / fail buttons.
+    path: /^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/,
+    handle: (call, [, token, action]) => {
+      const charge = call.store.pending.get(token);
+      // A payment page's token only works on its own page: an alternative payment is not a 3-D Secure check.
+      if (charge?.kind === 'prepaid') return expiredPage();
+      if (!action) {
+        const order = charge && call.store.orders.get(charge.orderId);
+        if (!charge || charge.used || !order) return expiredPage();
+        return htmlResponse(200, challengePage(token, order, charge));
+      }
+      if (!call.post) return undefined;
+      return settleOnPage(call, token, action === '/approve', 'Payment not verified', '3-D Secure authentication failed. Please try another card.');
+    },
+  },
+  {
+    path: /^\/_sandbox\/paypal\/checkoutnow$/,
+    handle: ({ url, store }) => {
+      const token = url.searchParams.get('token') ?? '';
+      const charge = store.pending.get(token);
+      const order = charge && store.orders.get(charge.orderId);
+      if (!charge || charge.kind !== 'paypal' || charge.used || !order) return expiredPage('PayPal');
+      return htmlResponse(200, paypalPage(token, order));
+    },
+  },
+  {
+    // PayPal's approve / cancel buttons: approval returns to the shop's salesUrl, which calls Confirm PayPal.
+    path: /^\/_sandbox\/paypal\/(EC-[0-9A-F]{16})\/(approve|cancel)$/,
+    post: true,
+    handle: ({ ctx }, [, token, action]) => {
+      if (action === 'approve') {
+        const done = approvePending(token, ctx);
+        if (typeof done === 'string') return htmlResponse(409, messagePage('PayPal', done));
+        const back = new URL(done.charge.salesUrl as string);
+        back.searchParams.set('paypalAccept', '1');
+        back.searchParams.set('token', token);
+        back.searchParams.set('PayerID', `PAYER${token.slice(3, 11)}`);
+        return new Response(null, { status: 303, headers: { location: back.href } });
+      }
+      const failed = failPending(token, ctx);
+      if (typeof failed === 'string') return htmlResponse(409, messagePage('PayPal', failed));
+      return redirectWithError(failed.charge.errorRedirectsTo, 'PayPal payment was cancelled.');
+    },
+  },
+];
+
 export function createSandbox(options: SandboxOptions = {}) {
   // An empty variable counts as unset.
   const loginId = options.loginId || process.env.KONNEKTIVE_LOGIN_ID || 'sandbox';
@@ -183,110 +327,12 @@ export function createSandbox(options: SandboxOptions = {}) {
 
   async function pages(request: Request, url: URL): Promise<Response | undefined> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
     const post = request.method === 'POST';
-    if (path === '/' || path === '/_sandbox') {
-      return htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0'));
-    }
-    if (path === '/_sandbox/live') return htmlResponse(200, inspectorSections(snapshot(store) as never));
-    if (path === '/_sandbox/inspector.js') {
-      return new Response(INSPECTOR_SCRIPT, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } });
-    }
-    if (path === '/_sandbox/state') return jsonResponse(200, snapshot(store));
-    if (path === '/_sandbox/reset' && post) {
-      store.reset();
-      faults.clear();
-      return (request.headers.get('accept') ?? '').includes('text/html')
-        ? new Response(null, { status: 303, headers: { location: '/_sandbox' } })
-        : jsonResponse(200, { result: 'SUCCESS', message: 'Sandbox emptied' });
-    }
-    const pixel = path.match(/^\/_sandbox\/pixel\/([0-9a-f]{32})\/(fraud|affiliate)\.(gif|js)$/);
-    if (pixel) {
-      const [, sessionId, kind, type] = pixel;
-      const pageType = url.searchParams.get('pageType')?.slice(0, 20) || undefined;
-      store.recordPixel({ sessionId, pixel: kind as 'fraud' | 'affiliate', element: type === 'gif' ? 'img' : 'script', pageType, at: new Date(now()).toISOString() });
-      const headers = { 'cache-control': 'no-store', 'content-type': type === 'gif' ? 'image/gif' : 'text/javascript; charset=utf-8' };
-      return new Response(type === 'gif' ? PIXEL_GIF : `/* kfunnel sandbox ${kind} pixel: its request was the hit */`, { headers });
-    }
-    const pay = path.match(/^\/_sandbox\/pay\/([0-9a-f]{24})(\/approve|\/cancel)?$/);
-    if (pay) {
-      const [, token, action] = pay;
-      const charge = store.pending.get(token);
-      if (!action) {
-        const order = charge && store.orders.get(charge.orderId);
-        if (!charge || charge.kind !== 'prepaid' || charge.used || !order) return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
-        return htmlResponse(200, alternativePaymentPage(token, order, charge));
-      }
-      if (!post || charge?.kind !== 'prepaid') return undefined;
-      if (action === '/approve') {
-        const done = approvePending(token, ctx);
-        if (typeof done === 'string') return htmlResponse(409, messagePage('Payment not completed', done));
-        return htmlResponse(200, finalizePage(done.charge.redirectsTo, publicOrder(done.order)));
-      }
-      const failed = failPending(token, ctx);
-      if (typeof failed === 'string') return htmlResponse(409, messagePage('Payment not completed', failed));
-      return redirectWithError(failed.charge.errorRedirectsTo, `${charge.prepaidType} payment was cancelled.`);
-    }
-    if (path === '/_sandbox/faults') {
-      if (request.method === 'DELETE') faults.clear();
-      else if (post) {
-        let parsed: Fault[] | string;
-        try {
-          const body = await readBody(request, 64 * 1024);
-          parsed = body === null ? 'body too large' : parseFaults(JSON.parse(new TextDecoder().decode(body)));
-        } catch {
-          parsed = 'body must be JSON';
-        }
-        if (typeof parsed === 'string') return envelope(400, `Bad fault: ${parsed}`);
-        faults.set(parsed);
-      }
-      return jsonResponse(200, { result: 'SUCCESS', message: faults.list() });
-    }
-    const challenge = path.match(/^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/);
-    if (challenge) {
-      const [, token, action] = challenge;
-      // A payment page's token only works on its own page: an alternative payment is not a 3-D Secure check.
-      if (store.pending.get(token)?.kind === 'prepaid') return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
-      if (!action) {
-        const charge = store.pending.get(token);
-        const order = charge && store.orders.get(charge.orderId);
-        if (!charge || charge.used || !order) return htmlResponse(404, messagePage('Expired', 'This payment session has expired.'));
-        return htmlResponse(200, challengePage(token, order, charge));
-      }
-      if (!post) return undefined;
-      if (action === '/approve') {
-        const done = approvePending(token, ctx);
-        if (typeof done === 'string') return htmlResponse(409, messagePage('Payment not verified', done));
-        return htmlResponse(200, finalizePage(done.charge.redirectsTo, publicOrder(done.order)));
-      }
-      const failed = failPending(token, ctx);
-      if (typeof failed === 'string') return htmlResponse(409, messagePage('Payment not verified', failed));
-      return redirectWithError(failed.charge.errorRedirectsTo, '3-D Secure authentication failed. Please try another card.');
-    }
-    if (path === '/_sandbox/paypal/checkoutnow') {
-      const token = url.searchParams.get('token') ?? '';
-      const charge = store.pending.get(token);
-      const order = charge && store.orders.get(charge.orderId);
-      if (!charge || charge.kind !== 'paypal' || charge.used || !order) {
-        return htmlResponse(404, messagePage('Expired', 'This PayPal session has expired.'));
-      }
-      return htmlResponse(200, paypalPage(token, order));
-    }
-    const paypal = path.match(/^\/_sandbox\/paypal\/(EC-[0-9A-F]{16})\/(approve|cancel)$/);
-    if (paypal && post) {
-      const [, token, action] = paypal;
-      if (action === 'approve') {
-        const done = approvePending(token, ctx);
-        if (typeof done === 'string') return htmlResponse(409, messagePage('PayPal', done));
-        const back = new URL(done.charge.salesUrl as string);
-        back.searchParams.set('paypalAccept', '1');
-        back.searchParams.set('token', token);
-        back.searchParams.set('PayerID', `PAYER${token.slice(3, 11)}`);
-        return new Response(null, { status: 303, headers: { location: back.href } });
-      }
-      const failed = failPending(token, ctx);
-      if (typeof failed === 'string') return htmlResponse(409, messagePage('PayPal', failed));
-      return redirectWithError(failed.charge.errorRedirectsTo, 'PayPal payment was cancelled.');
+    for (const route of PAGE_ROUTES) {
+      const match = path.match(route.path);
+      if (!match || (route.post && !post)) continue;
+      const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
+      return route.handle({ request, url, post, ctx, store, faults, now }, match);
     }
     return undefined;
   }
