@@ -1,7 +1,8 @@
 import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
-import { htmlResponse, jsonTextResponse, mediaType, readBody } from '../server/body.js';
+import { mediaType } from '../server/body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
+import { fromWebRequest, HTML_TYPE, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';
 import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency.js';
 import { formatLogLine, redactor, type LogEntry } from './log.js';
 import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
@@ -40,6 +41,17 @@ export interface ConnectionInfo {
 }
 
 export type ProxyHandler = ((request: Request, info?: ConnectionInfo) => Promise<Response>) & { close?: () => Promise<void> };
+
+/** The pipeline behind a handler, on the small request/answer interface (exchange.ts) that adapters feed directly. */
+export type ProxyPipeline = (request: ProxyRequest, info?: ConnectionInfo) => Promise<Answer>;
+
+/** Where a handler made by createProxyHandler keeps its pipeline, for the Node adapters. */
+export const PIPELINE = Symbol('kfunnel.pipeline');
+
+/** The pipeline of a handler made by createProxyHandler; undefined for any other function. */
+export function pipelineOf(handler: ProxyHandler): ProxyPipeline | undefined {
+  return (handler as ProxyHandler & { [PIPELINE]?: ProxyPipeline })[PIPELINE];
+}
 
 /** Everything one API call needs once its request has been read and checked. */
 interface Call {
@@ -216,7 +228,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     });
   }
 
-  async function apiCall(request: Request, route: RouteName, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Response> {
+  async function apiCall(request: ProxyRequest, route: RouteName, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<ProxyAnswer> {
     const policy = ROUTE_POLICY[route];
     const self = publicOrigin(request, config);
     const address = visitorAddress(request, info.clientAddress ?? '', config.trustProxy);
@@ -228,7 +240,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (wait) throw new Refusal('rate_limited', undefined, wait);
     const origin = callerOrigin(request);
     if (origin === null ? policy.money : !isAllowedOrigin(origin, self, request, config)) {
-      await request.body?.cancel().catch(() => {});
+      await request.discard();
       throw origin === null ? new Refusal('origin_required') : new Refusal('origin_not_allowed', origin.slice(0, 100));
     }
     if (policy.money && !self) throw new Refusal('host_not_allowed', new URL(request.url).host.slice(0, 100));
@@ -301,9 +313,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       outcome = typeof result === 'symbol' ? refusalOutcome(new Refusal('upstream_timeout'), false) : result;
     }
     await answerCookies(call, outcome, scope);
-    const response = respond(outcome, headers, entry);
-    for (const cookie of cookies) response.headers.append('set-cookie', cookie);
-    return response;
+    const answer = respond(outcome, headers, entry);
+    answer.cookies = cookies;
+    return answer;
   }
 
   /** kf_sid / kf_oid set by the server (Safari keeps these for their whole lifetime), and a fresh hand-off grant. */
@@ -334,14 +346,14 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return { result: 'granted', orderIds: handoff.orderIds };
   }
 
-  const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): Response => {
+  const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): ProxyAnswer => {
     entry.status = outcome.status;
     entry.result ??= outcome.code ?? readAnswer(outcome.body).result;
     if (outcome.upstream) entry.upstream = outcome.upstream;
-    return jsonTextResponse(outcome.status, outcome.body, headers);
+    return textAnswer(outcome.status, JSON_TYPE, outcome.body, headers);
   };
 
-  async function returnLeg(request: Request, kind: 's' | 'e', token: string, entry: LogEntry): Promise<Response> {
+  async function returnLeg(request: ProxyRequest, kind: 's' | 'e', token: string, entry: LogEntry): Promise<Response> {
     const target = await verifyReturn(signer, token);
     // A link only works on the host it was made for: a copy sent to another host goes nowhere.
     if (!target || publicOrigin(request, config) !== target.origin) throw new Refusal('bad_return_link');
@@ -359,9 +371,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return new Response(null, { status: 303, headers: { location: returnLocation(kind, target, params), 'cache-control': 'no-store' } });
   }
 
-  async function returnFields(request: Request): Promise<Record<string, string>> {
+  async function returnFields(request: ProxyRequest): Promise<Record<string, string>> {
     const fields: Record<string, string> = {};
-    const bytes = await readBody(request, config.maxBodyBytes);
+    const bytes = await request.read(config.maxBodyBytes);
     if (bytes === null) throw new Refusal('payload_too_large');
     if (mediaType(request) === 'multipart/form-data') {
       const form = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData().catch(() => {
@@ -374,7 +386,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return fields;
   }
 
-  async function dispatch(request: Request, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Response> {
+  async function dispatch(request: ProxyRequest, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Answer> {
     // The drop-in script itself, at `${basePath}/kfunnel.min.js` (see script-asset.ts).
     const script = await serveScript(request, config.basePath, config.script, entry);
     if (script) return script;
@@ -399,11 +411,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return apiCall(request, route as RouteName, info, entry, headers);
   }
 
-  function preflight(request: Request, headers: Record<string, string>, entry: LogEntry): Response {
+  function preflight(request: ProxyRequest, headers: Record<string, string>, entry: LogEntry): ProxyAnswer {
     const origin = request.headers.get('origin');
     if (!origin || !headers['access-control-allow-origin']) throw new Refusal('origin_not_allowed', origin?.slice(0, 100));
     entry.status = 204;
-    return new Response(null, {
+    return {
       status: 204,
       headers: {
         ...headers,
@@ -411,21 +423,23 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         'access-control-allow-headers': ALLOWED_HEADERS,
         'access-control-max-age': '600',
       },
-    });
+      cookies: [],
+      body: null,
+    };
   }
 
   /** CORS headers, only ever for an allowed origin other than our own; never a wildcard. */
-  function corsHeaders(request: Request): Record<string, string> {
+  function corsHeaders(request: ProxyRequest): Record<string, string> {
     const origin = request.headers.get('origin');
     if (!origin || !config.allowedOrigins.includes(origin) || origin === publicOrigin(request, config)) return {};
     return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': EXPOSED_HEADERS };
   }
 
-  return Object.assign(async function handle(request: Request, info: ConnectionInfo = {}): Promise<Response> {
+  async function pipeline(request: ProxyRequest, info: ConnectionInfo = {}): Promise<Answer> {
     const started = performance.now();
     const entry: LogEntry = { id: requestId(), method: request.method.slice(0, 10), route: '-', status: 0, ms: 0 };
     let headers: Record<string, string> = {};
-    let response: Response;
+    let response: Answer;
     try {
       headers = corsHeaders(request);
       response = await dispatch(request, info, entry, headers);
@@ -435,10 +449,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       entry.result = refusal.code;
       if (refusal.retryAfter) headers['retry-after'] = String(refusal.retryAfter);
       const navigation = (request.headers.get('accept') ?? '').includes('text/html') && entry.route === 'return';
-      response = navigation ? htmlResponse(refusal.status, returnErrorPage(refusal.message, entry.id), headers) : refusal.toResponse(headers);
-      await request.body?.cancel().catch(() => {});
+      response = navigation ? textAnswer(refusal.status, HTML_TYPE, returnErrorPage(refusal.message, entry.id), headers) : refusal.toAnswer(headers);
+      await request.discard();
     }
-    response = withHeader(response, 'x-request-id', entry.id);
+    if (response instanceof Response) response = withHeader(response, 'x-request-id', entry.id);
+    else response.headers['x-request-id'] = entry.id;
     entry.ms = Math.round((performance.now() - started) * 10) / 10;
     try {
       config.log(redact(formatLogLine(entry)));
@@ -446,7 +461,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       // A failing logger must not fail the request.
     }
     return response;
-  }, { close: () => completion.close() });
+  }
+
+  const handle = async (request: Request, info?: ConnectionInfo): Promise<Response> => toWebResponse(await pipeline(fromWebRequest(request), info));
+  return Object.assign(handle, { close: () => completion.close(), [PIPELINE]: pipeline });
 }
 
 function toRefusal(error: unknown): Refusal {

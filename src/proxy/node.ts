@@ -1,13 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientAddress, listen, toNodeListener, toWebRequest, writeWebResponse, type Listening } from '../server/node.js';
+import { clientAddress, fromNodeRequest, listen, readNodeBody, toNodeListener, toNodePipelineListener, writeAnswer, writeWebResponse, type Listening } from '../server/node.js';
 import { createNodeFetch } from '../server/node-fetch.js';
 import { listeningOrigins } from '../server/origins.js';
-import { createProxyHandler, type ProxyHandler } from './handler.js';
+import { createProxyHandler, pipelineOf, type ProxyHandler } from './handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './config.js';
 import { describeStore, storeFromConfig } from './store-from-config.js';
 
-/** A node:http `(req, res)` listener serving the proxy on every path it is given. */
+/**
+ * A node:http `(req, res)` listener serving the proxy on every path it is given. A handler made by
+ * createProxyHandler is fed straight from the node request (its pipeline, without web Request/Response
+ * objects); any other fetch handler through web Requests.
+ */
 export function toNodeHandler(handler: ProxyHandler, maxBodyBytes = PROXY_DEFAULTS.maxBodyBytes) {
+  const pipeline = pipelineOf(handler);
+  if (pipeline) return toNodePipelineListener(pipeline, maxBodyBytes);
   return toNodeListener((request, info) => handler(request, info), maxBodyBytes);
 }
 
@@ -19,19 +25,25 @@ type Next = (error?: unknown) => void;
  */
 export function kfunnelMiddleware(options: ProxyOptions) {
   const handler = createProxyHandler({ fetch: createNodeFetch(), ...options });
+  const pipeline = pipelineOf(handler)!;
+  const maxBodyBytes = options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes;
   const basePath = '/' + (options.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
   // `close()` stops the proxy's timer and its Redis connection (when it made one from redisUrl).
   return Object.assign((req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
     const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
-    let request: Request;
+    let parsed: Request | undefined;
     try {
-      request = parsedBodyRequest(req) ?? toWebRequest(req);
+      parsed = parsedBodyRequest(req);
     } catch (error) {
       return next(error);
     }
-    handler(request, { clientAddress: clientAddress(req) })
-      .then((response) => writeWebResponse(res, response))
+    const info = { clientAddress: clientAddress(req) };
+    if (parsed) return void handler(parsed, info).then((response) => writeWebResponse(res, response)).catch(next);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    (hasBody ? readNodeBody(req, maxBodyBytes) : Promise.resolve({ body: undefined, overflow: false }))
+      .then(({ body, overflow }) => pipeline(fromNodeRequest(req, body, overflow), info))
+      .then((answer) => writeAnswer(res, answer))
       .catch(next);
   }, { close: async () => handler.close?.() });
 }
@@ -54,11 +66,11 @@ export async function startProxyServer(options: ProxyOptions & { port?: number; 
   // Made before listening: a bad KFUNNEL_REDIS_URL stops the start with a clear error.
   const store = options.store ?? options.idempotencyStore ?? storeFromConfig(options);
   // The handler needs the bound port for its default public origins, so it is made once listening.
-  let handler: ProxyHandler | undefined;
-  const listening = await listen(toNodeListener((request, info) => (handler as ProxyHandler)(request, info), options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes), options.port ?? 0, host);
+  let listener: ReturnType<typeof toNodeHandler> | undefined;
+  const listening = await listen((req, res) => void listener?.(req, res), options.port ?? 0, host);
   const publicOrigins = options.publicOrigins?.length ? options.publicOrigins : listeningOrigins(host, listening.port);
-  handler = createProxyHandler({ fetch: createNodeFetch(), ...options, store, publicOrigins });
-  const proxy = handler;
+  const proxy = createProxyHandler({ fetch: createNodeFetch(), ...options, store, publicOrigins });
+  listener = toNodeHandler(proxy, options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes);
   return {
     ...listening,
     publicOrigins,

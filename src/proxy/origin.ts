@@ -1,4 +1,8 @@
 import type { ProxyConfig, TrustProxy } from './config.js';
+import type { ProxyRequest } from './exchange.js';
+
+type WithUrl = Pick<ProxyRequest, 'url'>;
+type WithHeaders = Pick<ProxyRequest, 'headers'>;
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
@@ -9,14 +13,14 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
  * X-Forwarded-Host, and an absolute-form request target for another host matches nothing, so return
  * links and cookie scopes can only ever name a configured origin. Undefined: not a host we serve.
  */
-export function publicOrigin(request: Request, config: Pick<ProxyConfig, 'publicOrigins'>): string | undefined {
+export function publicOrigin(request: WithUrl, config: Pick<ProxyConfig, 'publicOrigins'>): string | undefined {
   const url = new URL(request.url);
   if (config.publicOrigins.length) return config.publicOrigins.find((origin) => new URL(origin).host === url.host);
   return LOOPBACK.test(url.hostname) ? url.origin : undefined;
 }
 
 /** The calling page's origin: the Origin header, else the Referer's origin; null when neither. */
-export function callerOrigin(request: Request): string | null {
+export function callerOrigin(request: WithHeaders): string | null {
   const origin = request.headers.get('origin');
   if (origin) return origin;
   const referer = request.headers.get('referer');
@@ -32,7 +36,7 @@ export function callerOrigin(request: Request): string | null {
  * A caller the proxy answers: its own public origin or an allowed one. For a host that is not configured
  * (clicks and leads still work there, so no visit is lost), a page on that same host.
  */
-export function isAllowedOrigin(origin: string, self: string | undefined, request: Request, config: ProxyConfig): boolean {
+export function isAllowedOrigin(origin: string, self: string | undefined, request: WithUrl, config: ProxyConfig): boolean {
   if (config.allowedOrigins.includes(origin)) return true;
   if (self) return origin === self;
   try {
@@ -53,7 +57,7 @@ export function isAllowedUrl(value: string, self: string, config: ProxyConfig): 
 }
 
 /** The visitor's address: the TCP peer, or the forwarding header KFUNNEL_TRUST_PROXY says to believe. */
-export function visitorAddress(request: Request, peer: string, trustProxy: TrustProxy): string {
+export function visitorAddress(request: WithHeaders, peer: string, trustProxy: TrustProxy): string {
   if (trustProxy === 'cloudflare') return request.headers.get('cf-connecting-ip')?.trim() || peer;
   if (trustProxy) {
     const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);

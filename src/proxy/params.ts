@@ -1,4 +1,5 @@
-import { mediaType, readBody } from '../server/body.js';
+import { mediaType } from '../server/body.js';
+import type { ProxyRequest } from './exchange.js';
 import { Refusal } from './refusals.js';
 
 const MAX_FIELDS = 200;
@@ -6,14 +7,14 @@ const MAX_NAME = 100;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads the browser's fields from a JSON object or a urlencoded form: flat, unique, valid UTF-8. */
-export async function readFields(request: Request, limit: number): Promise<Record<string, string>> {
+export async function readFields(request: ProxyRequest, limit: number): Promise<Record<string, string>> {
   const type = mediaType(request);
   const json = type === 'application/json';
   if (!json && type !== 'application/x-www-form-urlencoded' && type !== 'text/plain') {
-    await request.body?.cancel().catch(() => {});
+    await request.discard();
     throw new Refusal('unsupported_media_type');
   }
-  const bytes = await readBody(request, limit).catch(() => {
+  const bytes = await request.read(limit).catch(() => {
     throw new Refusal('bad_body');
   });
   if (bytes === null) throw new Refusal('payload_too_large', `limit ${limit} bytes`);

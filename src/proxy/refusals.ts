@@ -1,4 +1,5 @@
 import { jsonResponse } from '../server/body.js';
+import { JSON_TYPE, textAnswer, type ProxyAnswer } from './exchange.js';
 
 /**
  * Every answer the proxy gives on its own, with its status. The codes are stable: pages and
@@ -61,6 +62,10 @@ export class Refusal {
   get message(): string {
     const base = REFUSALS[this.code][1];
     return this.detail ? `${base} (${this.detail})` : base;
+  }
+
+  toAnswer(headers: Record<string, string> = {}): ProxyAnswer {
+    return textAnswer(this.status, JSON_TYPE, JSON.stringify({ result: 'ERROR', message: this.message, code: this.code }), headers);
   }
 
   toResponse(headers: Record<string, string> = {}): Response {

@@ -1,3 +1,4 @@
+import type { ProxyRequest } from './exchange.js';
 /**
  * The drop-in script, served by the proxy itself at `<basePath>/kfunnel.min.js` (with its map, and the
  * readable `kfunnel.js`), so every deployment has it on its own origin with no CDN. Runtime-neutral:
@@ -65,7 +66,7 @@ function matches(header: string | null, etag: string): boolean {
  * as it would for an unknown path). `entry` is the proxy's log entry, when there is one.
  */
 export async function serveScript(
-  request: Request,
+  request: Pick<ProxyRequest, 'method' | 'url' | 'headers'>,
   basePath: string,
   source: ScriptSource | undefined = fallback,
   entry?: { route: string; status: number },

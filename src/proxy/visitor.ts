@@ -5,6 +5,7 @@
  * sessionStorage). The store records which orders each visitor created or was handed; nothing that
  * names an order is done for anyone else.
  */
+import type { ProxyRequest } from './exchange.js';
 import type { ProxyStore } from './store.js';
 import { randomId, type Signer } from './signing.js';
 
@@ -41,7 +42,7 @@ function cookieValue(header: string | null, name: string): string | undefined {
 }
 
 /** The visitor id the request carries (cookie first, then header), when it is well formed. */
-export function visitorOf(request: Request): string | undefined {
+export function visitorOf(request: Pick<ProxyRequest, 'headers'>): string | undefined {
   const cookies = request.headers.get('cookie');
   for (const candidate of [cookieValue(cookies, VISITOR_COOKIE_HOST), cookieValue(cookies, VISITOR_COOKIE), request.headers.get(VISITOR_HEADER) ?? undefined]) {
     if (candidate && VISITOR_ID.test(candidate)) return candidate;

@@ -30,7 +30,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
-export function mediaType(request: Request): string {
+export function mediaType(request: { headers: { get(name: string): string | null } }): string {
   return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import type { Answer, HeaderReader, ProxyRequest } from '../proxy/exchange.js';
 // Node adapters serve the package's own built script by default (see script-files.ts).
 import './script-files.js';
 
@@ -22,7 +23,7 @@ export function clientAddress(req: IncomingMessage): string {
  * stops collecting: the handler gets the first limit + 1 bytes, enough to refuse the body as too
  * large, and Node discards the rest once the answer is sent, so the client still reads the 413.
  */
-function readNodeBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -88,6 +89,80 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
   if (body && !headers['transfer-encoding']) headers['content-length'] = String(body.length);
   res.writeHead(response.status, headers);
   res.end(body);
+}
+
+/**
+ * Header access straight on Node's raw header list, read the way web Headers read: names match
+ * case-insensitively and repeated headers join with ", " (Cookie with "; ").
+ */
+function rawHeaderReader(raw: string[]): HeaderReader {
+  return {
+    get(name: string): string | null {
+      const wanted = name.toLowerCase();
+      let value: string | null = null;
+      for (let i = 0; i < raw.length; i += 2) {
+        if (raw[i].length !== wanted.length || raw[i].toLowerCase() !== wanted) continue;
+        value = value === null ? raw[i + 1] : `${value}${wanted === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+      }
+      return value;
+    },
+  };
+}
+
+/**
+ * A node request as the proxy's pipeline reads it, without building a web Request. `body` is what
+ * readNodeBody read (overflow: it stopped at its limit). Throws, as toWebRequest does, on a Host or URL
+ * that cannot form a URL.
+ */
+export function fromNodeRequest(req: IncomingMessage, body?: Buffer, overflow = false): ProxyRequest {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`).href;
+  const bytes = body ? new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) : new Uint8Array(0);
+  return {
+    method: req.method ?? 'GET',
+    url,
+    headers: rawHeaderReader(req.rawHeaders),
+    read: async (limit) => (overflow || bytes.byteLength > limit ? null : bytes),
+    // The body was read already, or stopped at its limit: Node discards the rest once the answer is sent.
+    discard: async () => {},
+  };
+}
+
+/** Writes the pipeline's answer with writeHead/end (a web Response, for the few answers made as one, through writeWebResponse). */
+export async function writeAnswer(res: ServerResponse, answer: Answer): Promise<void> {
+  if (answer instanceof Response) return writeWebResponse(res, answer);
+  const headers: Record<string, string | string[]> = answer.headers;
+  if (answer.cookies.length) headers['set-cookie'] = answer.cookies;
+  if (answer.body !== null) headers['content-length'] = String(Buffer.byteLength(answer.body));
+  res.writeHead(answer.status, headers);
+  res.end(answer.body ?? undefined);
+}
+
+/**
+ * A node `(req, res)` listener around a pipeline on the request/answer interface (exchange.ts): the same
+ * refusals as toNodeListener, without a web Request or Response per call.
+ */
+export function toNodePipelineListener(pipeline: (request: ProxyRequest, info: ConnectionInfo) => Promise<Answer>, maxBodyBytes = 1024 * 1024) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (FORBIDDEN_METHODS.includes(req.method ?? '')) {
+      writeError(res, 405, 'method_not_allowed', 'Method not allowed.', { allow: 'GET, HEAD, POST, OPTIONS' });
+      return;
+    }
+    let request: ProxyRequest;
+    try {
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+      const { body, overflow } = hasBody ? await readNodeBody(req, maxBodyBytes) : { body: undefined, overflow: false };
+      request = fromNodeRequest(req, body, overflow);
+    } catch {
+      if (!res.headersSent) writeError(res, 400, 'bad_request', 'Bad request', { connection: 'close' });
+      return;
+    }
+    await pipeline(request, { clientAddress: clientAddress(req) })
+      .then((answer) => writeAnswer(res, answer))
+      .catch(() => {
+        if (!res.headersSent) writeError(res, 500, 'internal_error', 'Internal error');
+        else res.destroy();
+      });
+  };
 }
 
 /** Methods the Fetch API will not even represent; no route takes them. */
