@@ -10,6 +10,7 @@ import { requestIdMaker } from '../src/proxy/handler.js';
 import { redactor } from '../src/proxy/log.js';
 import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
 import { abortable, konnektive, recordingUpstream } from './helpers/upstream.js';
+import { NODE_ADAPTER, overNodeAdapter } from './helpers/node-adapter.js';
 
 const SITE = 'https://shop.test';
 const LOGIN = { loginId: 'proxy-login-7Q', password: 'proxy-password-x9' };
@@ -24,8 +25,9 @@ function storeWithGrants(store: ProxyStore = new MemoryStore()) {
   return store;
 }
 
+/** The proxy as a fetch handler, or (KFUNNEL_TEST_ADAPTER=node, test/proxy-node.test.ts) through its Node adapter. */
 function proxy(upstream: ReturnType<typeof recordingUpstream>, options: Partial<ProxyOptions> = {}, log: string[] = []) {
-  return createProxyHandler({
+  const handler = createProxyHandler({
     ...LOGIN,
     apiUrl: 'https://konnektive.test',
     fetch: upstream.fetch,
@@ -35,6 +37,7 @@ function proxy(upstream: ReturnType<typeof recordingUpstream>, options: Partial<
     ...options,
     store: storeWithGrants(options.store ?? options.idempotencyStore),
   });
+  return NODE_ADAPTER ? overNodeAdapter(handler) : handler;
 }
 
 interface Send {
