@@ -40,7 +40,7 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
   let run = 0;
   const orderProxied = (i: number) => ({
     path: '/kfunnel/order',
-    headers: { 'content-type': 'application/json', origin: proxy.url, cookie: `kf_v=BenchShopper${run}x${String(i).padStart(8, '0')}`, 'idempotency-key': `bench-order-${run}-${i}` },
+    headers: { 'content-type': 'application/json', origin: proxy.url, cookie: `kf_v=BenchShopper${String(run * 10_000_000 + i).padStart(10, "0")}`, 'idempotency-key': `bench-order-${run}-${i}` },
     body: JSON.stringify({ campaignId: '3', ...SHOPPER, ...PAYMENT }),
   });
   /** CPU time each server process spent per request (or per `per` units) during a run. */

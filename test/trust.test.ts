@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createProxyHandler } from '../src/proxy/handler.js';
 import { MemoryStore, StoreUnavailableError } from '../src/proxy/store.js';
-import { Signer } from '../src/proxy/signing.js';
+import { base64url, randomId, sha256, shortHash, Signer } from '../src/proxy/signing.js';
 import { signReturn } from '../src/proxy/return-leg.js';
 import { startProxyServer } from '../src/proxy/node.js';
 import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
@@ -438,3 +438,36 @@ function rawPost(target: string, headers: Record<string, string>, body: Record<s
     req.end(text);
   });
 }
+
+describe('trust model: signing on node:crypto gives WebCrypto\'s bytes', () => {
+  const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+  test('sha256 and shortHash match WebCrypto, for ASCII and beyond', async () => {
+    assert.equal(await sha256('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (const text of ['', 'visitor-Ab_9', 'Zürich ✓ 東京 🙂', 'x'.repeat(10_000)]) {
+      const web = hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+      assert.equal(await sha256(text), web);
+      assert.equal(await shortHash(text), web.slice(0, 16));
+    }
+  });
+
+  test('tokens are HMAC-SHA256 as WebCrypto signs them; a WebCrypto-signed token verifies, a changed one does not', async () => {
+    const secret = 'sïgning-secret';
+    const signer = new Signer(secret);
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const token = await signer.sign('handoff', ['s', ['A1'], 99]);
+    const [payload, signature] = token.split('.');
+    assert.equal(signature, base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload)))));
+    assert.deepEqual(await signer.verify('handoff', token), ['s', ['A1'], 99]);
+    assert.equal(await signer.verify('return', token), null);
+    assert.equal(await new Signer('other').verify('handoff', token), null);
+    assert.equal(await signer.verify('handoff', `${payload}.${signature.slice(0, -2)}`), null);
+    assert.equal(await signer.verify('handoff', `${payload}x.${signature}`), null);
+  });
+
+  test('random ids from the pool are 22 base64url characters and never repeat', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId()));
+    assert.equal(ids.size, 1000);
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+  });
+});

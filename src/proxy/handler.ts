@@ -11,7 +11,7 @@ import { applyPolicy, ROUTE_POLICY, type RoutePolicy } from './policy.js';
 import { RateLimiter } from './rate-limit.js';
 import { Refusal } from './refusals.js';
 import { returnLocation, returnUrls, verifyReturn } from './return-leg.js';
-import { randomId, shortHash, Signer } from './signing.js';
+import { randomId, sha256, shortHash, Signer } from './signing.js';
 import { StoreFullError, StoreUnavailableError } from './store.js';
 import { queryOrder, settleLostAnswer } from './upstream.js';
 import {
@@ -89,11 +89,6 @@ export function requestIdMaker(seed: number): () => string {
   const prefix = (seed >>> 4).toString(16).padStart(7, '0') + 'abcdef'[(seed >>> 0) % 6];
   let counter = 0;
   return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** What the proxy needs from a Konnektive answer; Konnektive's messages are read defensively. */
