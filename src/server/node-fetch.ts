@@ -1,5 +1,15 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
+
+/** Request headers as node:http takes them: a plain object with lower-case names. */
+function plainHeaders(init: HeadersInit | undefined): OutgoingHttpHeaders {
+  if (!init || init instanceof Headers || Array.isArray(init)) return Object.fromEntries(new Headers(init));
+  // The proxy passes a plain object: copied with lower-case names, without building a Headers.
+  const headers: OutgoingHttpHeaders = {};
+  for (const name of Object.keys(init)) headers[name.toLowerCase()] = init[name];
+  return headers;
+}
 
 /**
  * The small part of fetch the proxy uses (a POST with a string body, headers and a signal), on
@@ -11,30 +21,60 @@ export function createNodeFetch(maxSockets = 256): typeof fetch {
     'http:': new HttpAgent({ keepAlive: true, maxSockets }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
   };
+  // The proxy calls a handful of URLs (its API base and a path per route): each is parsed once.
+  const urls = new Map<string, { protocol: string; options: ReturnType<typeof urlToHttpOptions> }>();
+  const parse = (input: string) => {
+    let url = urls.get(input);
+    if (!url) {
+      const parsed = new URL(input);
+      url = { protocol: parsed.protocol, options: urlToHttpOptions(parsed) };
+      if (urls.size < 64) urls.set(input, url);
+    }
+    return url;
+  };
   return ((input: string | URL, init: RequestInit = {}) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(String(input));
+      const url = parse(String(input));
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
-      const headers = Object.fromEntries(new Headers(init.headers));
+      const signal = init.signal ?? undefined;
+      if (signal?.aborted) return reject(signal.reason);
+      const headers = plainHeaders(init.headers);
       const body = init.body == null ? undefined : String(init.body);
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol], signal: init.signal ?? undefined }, (res: IncomingMessage) => {
+      const protocol = url.protocol as 'http:' | 'https:';
+      const send = protocol === 'https:' ? httpsRequest : httpRequest;
+      // The signal is watched here rather than handed to node:http, which ties it to the stream's whole
+      // lifecycle (end-of-stream listeners) on every call; an abort destroys the request either way.
+      let settled = false;
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const onAbort = () => {
+        finish(() => reject(signal?.reason));
+        req.destroy();
+      };
+      const options = { ...url.options, method: init.method ?? 'GET', headers, agent: agents[protocol] };
+      const req = send(options, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
+        const cutOff = () => finish(() => reject(Object.assign(new Error('answer cut off'), { name: 'ResponseAborted' })));
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('aborted', () => reject(Object.assign(new Error('answer cut off'), { name: 'ResponseAborted' })));
+        res.on('error', (error) => finish(() => reject(error)));
+        res.on('aborted', cutOff);
         res.on('end', () => {
-          if (!res.complete) return reject(Object.assign(new Error('answer cut off'), { name: 'ResponseAborted' }));
+          if (!res.complete) return cutOff();
           // What the proxy reads of an answer (ok, status, text), without building a web Response.
           const status = res.statusCode ?? 502;
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ ok: status >= 200 && status < 300, status, text: async () => text } as Response);
+          finish(() => resolve({ ok: status >= 200 && status < 300, status, text: async () => text } as Response));
         });
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error: Error & { cause?: unknown; code?: string }) =>
-        // Shaped like fetch's errors: a timeout keeps its name; anything else is a TypeError with a cause.
-        reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? (init.signal?.reason ?? error) : Object.assign(new TypeError('fetch failed'), { cause: error })),
+        // Shaped like fetch's errors: anything but an abort is a TypeError with a cause.
+        finish(() => reject(Object.assign(new TypeError('fetch failed'), { cause: error }))),
       );
       req.end(body);
     })) as typeof fetch;
