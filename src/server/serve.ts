@@ -1,5 +1,6 @@
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
+import { toNodeHandler } from '../proxy/node.js';
 import { randomId } from '../proxy/signing.js';
 import { describeStore, storeFromConfig } from '../proxy/store-from-config.js';
 import { listeningOrigins } from './origins.js';
@@ -63,8 +64,11 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   const csp = options.csp === true ? STRICT_CSP : options.csp || undefined;
 
   const host = options.host ?? '127.0.0.1';
-  const listening = await listen(
-    toNodeListener(async (request, info) => {
+  const maxBodyBytes = proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes;
+  // Proxy calls go straight to the proxy's Node adapter (no web Request/Response per call); pages,
+  // files and the sandbox through web Requests.
+  let proxyListener: ReturnType<typeof toNodeHandler> | undefined;
+  const pages = toNodeListener(async (request, info) => {
       const path = new URL(request.url).pathname;
       if (path === basePath || path.startsWith(`${basePath}/`)) return (proxy as ProxyHandler)(request, info);
       if (sandbox && (path === '/_sandbox' || path.startsWith('/_sandbox/'))) return sandbox.sandbox.fetch(request);
@@ -76,7 +80,18 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       // Browsers ask for /favicon.ico on pages without an icon link: no icon is not an error worth a 404.
       if (file.status === 404 && path === '/favicon.ico') return new Response(null, { status: 204, headers: { 'cache-control': 'public, max-age=86400' } });
       return file;
-    }, proxySettings.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes),
+    }, maxBodyBytes);
+  const listening = await listen(
+    (req, res) => {
+      let path: string | undefined;
+      try {
+        path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      } catch {
+        // Left to the pages listener, which refuses it.
+      }
+      if (proxyListener && path !== undefined && (path === basePath || path.startsWith(`${basePath}/`))) return void proxyListener(req, res);
+      void pages(req, res);
+    },
     options.port ?? 8080,
     host,
   );
@@ -91,6 +106,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     loginId: proxySettings.loginId ?? '',
     password: proxySettings.password ?? '',
   });
+  proxyListener = toNodeHandler(proxy, maxBodyBytes);
   const url = listening.url.replace('//127.0.0.1:', '//localhost:');
   return {
     ...listening,
