@@ -46,7 +46,7 @@ export async function bundleBrowser({ outfile, external = [] } = {}) {
  * internals, the transport's result): terser shortens them like variables. Never a name the page, the
  * proxy, Konnektive, ky or js-cookie can see (payload fields, event details, window.kfunnel, options).
  */
-export const INTERNAL_PROPS = /^(clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|session|config)$/;
+export const INTERNAL_PROPS = /^(_[a-zA-Z]\w*|clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|pixels|analytics|session|config)$/;
 
 /**
  * esbuild bundles; terser minifies. Its extra passes make the drop-in about 450 bytes (gzipped)

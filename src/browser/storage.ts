@@ -1,8 +1,8 @@
-/** sessionStorage that never throws (Safari private mode, sandboxed frames, full quota). */
-export function createStorage(win: Window) {
+/** sessionStorage (or localStorage) as JSON, never throwing (Safari private mode, sandboxed frames, full quota). */
+export function createStorage(win: Window, area: 'sessionStorage' | 'localStorage' = 'sessionStorage') {
   const attempt = <T>(use: (area: Storage) => T): T | undefined => {
     try {
-      return use(win.sessionStorage);
+      return use(win[area]);
     } catch {
       return undefined; // Not fatal: the funnel works without it.
     }

@@ -474,6 +474,45 @@ describe('forms the script binds', () => {
   });
 });
 
+describe('data-kf-pay: prepaid methods', () => {
+  const PAY = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}
+    <button type="submit" data-kf-pay="KLARNA">Klarna</button></form><button type="button" data-kf-pay="IDEAL" form="x">iDEAL</button>`;
+  const redirect: Answers = { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://pay.test/klarna?t=1' } }) };
+  const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...customer } = GOOD_ORDER;
+
+  test('a data-kf-pay submit button sends paySource=PREPAID and its prepaidType, no card fields, then follows MERC_REDIRECT', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.equal(body.paySource, 'PREPAID');
+    assert.equal(body.prepaidType, 'KLARNA');
+    assert.deepEqual(Object.keys(body).filter((k) => k.startsWith('card')), []);
+    assert.deepEqual(page.navigations, ['https://pay.test/klarna?t=1']);
+    page.close();
+  });
+
+  test('a data-kf-pay control that is not a submit button submits the order form with its method', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    (page.doc.querySelector('[data-kf-pay=IDEAL]') as any).click();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.to('order')[0].body.prepaidType, 'IDEAL');
+    page.close();
+  });
+
+  test('the plain submit button is still a card payment, checked as one', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('order').length, 0);
+    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
+    page.close();
+  });
+});
+
 describe('MERC_REDIRECT to anything but a web page', () => {
   for (const url of ['javascript:alert(document.cookie)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', '//evil.test/x', 'ftp://x.test/']) {
     test(`${url}: refused with a visible error, no navigation, the form usable`, async () => {
@@ -499,5 +538,38 @@ describe('MERC_REDIRECT to anything but a web page', () => {
       assert.deepEqual(page.navigations, [url]);
       page.close();
     }
+  });
+});
+
+describe('one-click upsell declines', () => {
+  const declined: Answers = { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) };
+  const cookies = { kf_sid: SID, kf_oid: 'ABCDE12345' };
+
+  test('no card field: the offer could not be added, and a link continues to data-kf-next (no "another card")', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><button>Yes</button></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    const region = page.doc.querySelector('[data-kf-errors]')!;
+    assert.equal(region.textContent, `${messages.upsaleFailed} ${messages.continue}`);
+    assert.doesNotMatch(region.textContent!, /card/i);
+    assert.equal(region.querySelector('a')!.getAttribute('href'), 'https://shop.test/upsell2.html');
+    page.close();
+  });
+
+  test('without data-kf-next, the link goes where the decline link goes', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale"><input type="hidden" name="productId" value="7"><button>Yes</button><a href="/thankyou.html" data-kf-decline>No</a></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors] a')!.getAttribute('href'), 'https://shop.test/thankyou.html');
+    page.close();
+  });
+
+  test('an upsale form with a card field keeps the card decline message', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><input name="cardNumber"><button>Yes</button></form>`, { answers: declined, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, 'Payment declined: Insufficient Funds. Please try another card.');
+    assert.equal(page.doc.querySelector('[data-kf-errors] a'), null);
+    page.close();
   });
 });
