@@ -3,9 +3,7 @@ import { trackClick } from './click.js';
 import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
-import { restoreForms } from './fill.js';
 import { createForms, type Forms } from './forms.js';
-import { handoffLink, watchHandoffLinks } from './handoff.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
 import { createPartialLeads } from './partial-lead.js';
@@ -40,11 +38,9 @@ export function boot(env: Environment): KfunnelApi | undefined {
     const session = createSession(config, win.location.protocol);
     const storage = createStorage(win);
     let forms: Forms | undefined;
-    const link = (url: string) => handoffLink(url, session, storage);
-    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form), link);
+    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form));
     win.kfunnel = api;
     if (Array.isArray(queued)) for (const item of queued) api.push(item);
-    watchHandoffLinks(doc, link);
     const run = () => start(env, config, session, storage, api).then((bound) => (forms = bound), log.error);
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
     else void run();
@@ -81,8 +77,7 @@ async function start(env: Environment, config: Context['config'], session: Conte
     for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
   }
   const arrival = takeArrival(ctx);
-  restoreForms(ctx, !!arrival.errorMsg);
-  const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
+  const click = trackClick(ctx).finally(clickDone);
   await handleReturns(ctx, forms, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);

@@ -2,7 +2,6 @@ import type { Context } from './context.js';
 import { emit } from './events.js';
 import { log } from './log.js';
 import { pageUrl } from './payload.js';
-import { injectPixel } from './pixels.js';
 
 /**
  * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
@@ -22,17 +21,13 @@ export function clickPayload(ctx: Context): Record<string, string> {
   return payload;
 }
 
-/**
- * Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. A hand-off
- * grant this page arrived with (kf_h) goes with it, as the KFunnel-Handoff header.
- */
-export async function trackClick(ctx: Context, handoff?: string): Promise<void> {
+/** Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. */
+export async function trackClick(ctx: Context): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const payload = clickPayload(ctx);
-    const result = await ctx.send('click', payload, { headers: handoff ? { 'KFunnel-Handoff': handoff } : {} });
+    const result = await ctx.send('click', payload);
     if (result.ok) {
       ctx.session.set('sessionId', result.message?.sessionId);
-      if (ctx.config.pixels) injectPixel(ctx.doc, result.message?.pixel);
       emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
       return;
     }

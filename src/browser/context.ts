@@ -31,12 +31,4 @@ export const STORAGE_KEYS = {
   lead: 'kf_lead',
   /** The orderId Confirm Order was sent for. */
   confirmed: 'kf_confirmed',
-  /** The proxy's visitor token, kept only where the proxy is on another origin (its cookie is blocked there). */
-  visitor: 'kf_visitor',
-  /** The latest hand-off grant (KFunnel-Handoff), for kfunnel.link() and data-kf-handoff links. */
-  handoff: 'kf_handoff',
-  /** The visitor's last submitted non-card values: prefill and restoring a form after a failed payment. */
-  form: 'kf_form',
-  /** Set when a decline routes to data-kf-prepaid-next: that page's order form is restored. */
-  restore: 'kf_restore',
 } as const;

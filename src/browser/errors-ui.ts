@@ -12,10 +12,9 @@ export function clearErrors(form: HTMLFormElement): void {
 /**
  * Shows field errors next to their fields (aria-invalid, aria-describedby) and a summary in the form's
  * [data-kf-errors] region (created when missing, announced with aria-live), then moves focus to the
- * first bad field, or to the summary. Text only, never HTML. `link` ([href, text]) follows the summary:
- * a one-click upsell's way on.
+ * first bad field, or to the summary. Text only, never HTML.
  */
-export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], summary: string, link?: [href: string, text: string] | null | ''): void {
+export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], summary: string): void {
   clearErrors(form);
   const doc = form.ownerDocument;
   const undo: Array<() => void> = [];
@@ -54,7 +53,6 @@ export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], sum
   region.setAttribute('aria-live', 'assertive');
   region.tabIndex = -1;
   region.textContent = texts.join(' ');
-  if (link) region.append(' ', Object.assign(doc.createElement('a'), { href: link[0], textContent: link[1] }));
   region.hidden = false;
   undo.push(() => {
     region.textContent = '';

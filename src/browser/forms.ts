@@ -5,7 +5,6 @@ import { emit } from './events.js';
 import { log } from './log.js';
 import { message } from './messages.js';
 import { fingerprint, formValues, funnelIds, normalize, pageUrl, pick, randomKey, resolveUrl } from './payload.js';
-import { trackPurchase } from './purchase.js';
 import type { Result } from './transport.js';
 import { validate, type FieldError } from './validate.js';
 
@@ -17,14 +16,8 @@ export type Action = 'lead' | 'order' | 'upsale' | 'paypal';
 
 const SUBMIT_CONTROLS = 'button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]';
 
-/** The payment a control selects: data-kf-paypal, or data-kf-pay="KLARNA" (any prepaidType). Card fields are then not sent. */
-export function paymentOf(control: Element | null | undefined): Record<string, string> | undefined {
-  const prepaidType = control?.getAttribute('data-kf-pay');
-  return prepaidType ? { paySource: 'PREPAID', prepaidType } : control?.hasAttribute('data-kf-paypal') ? { paySource: 'PAYPAL' } : undefined;
-}
-
 /** What a failed call means for the visitor: a summary, field errors, maybe a decline route. */
-export function explainFailure(action: Action, result: Extract<Result, { ok: false }>, oneClick?: boolean): [summary: string, fields: FieldError[], routed?: string] {
+export function explainFailure(action: Action, result: Extract<Result, { ok: false }>): [summary: string, fields: FieldError[], routed?: string] {
   const text = result.message;
   if (result.code !== 'konnektive') {
     return [message(!result.retryable ? 'error' : action === 'lead' ? 'network' : 'unknownOutcome', { reason: result.code }), []];
@@ -32,8 +25,6 @@ export function explainFailure(action: Action, result: Extract<Result, { ok: fal
   if (text && typeof text === 'object') {
     return [message('summary'), Object.entries(text).map(([name, value]) => ({ name, text: String(value) }))];
   }
-  // A one-click upsell has no card to change: the offer was not added, and the visitor may go on.
-  if (oneClick) return [message('upsaleFailed'), []];
   // Konnektive's three card-type declines ("Transaction Declined: Prepaid Credit Cards Are Not
   // Accepted", "...: Debit Cards...", "...: MASTERCARD is not a supported card type.") can be routed.
   const declined = String(text).match(/^Transaction Declined:\s*((prepaid|debit|mastercard)?.*?)\.?$/i);
@@ -68,13 +59,6 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     ctx.storage.set(slot, { key, hash });
     const result = await ctx.send(route, payload, { idempotencyKey: key, keepalive });
     if (result.ok || !result.retryable) ctx.storage.remove(slot);
-    // The proxy no longer counts this browser as the kf_oid order's owner (a visitor from before visitor
-    // cookies): forget that order and resend once without it, as a new lead, so the checkout is never stuck.
-    if (!result.ok && result.code === 'not_your_order' && payload.orderId && (route === 'lead' || route === 'order')) {
-      ctx.session.clear('orderId');
-      const { orderId, ...fresh } = payload;
-      return sendAttempt(route, fresh, keepalive);
-    }
     return result;
   }
 
@@ -84,9 +68,9 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     if (result && typeof result === 'object') ctx.storage.set(STORAGE_KEYS.last, { ...ctx.storage.get<object>(STORAGE_KEYS.last), ...result });
   }
 
-  function fail(form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = [], next?: string | null): false {
+  function fail(form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = []): false {
     if (form) {
-      showErrors(form, fields, summary, next && [resolveUrl(doc, next), message('continue')]);
+      showErrors(form, fields, summary);
       setBusy(form, false);
     }
     emit(form ?? doc, 'error', { action, code, message: summary, fields });
@@ -97,22 +81,16 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
   function settle(form: HTMLFormElement | null, action: Action, result: Result): boolean {
     const target = form ?? doc;
     if (!result.ok) {
-      const oneClick = action === 'upsale' && !!form && !form.querySelector('[name=cardNumber]');
-      const [summary, fields, routed] = explainFailure(action, result, oneClick);
+      const [summary, fields, routed] = explainFailure(action, result);
       const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
-      const next = oneClick ? form.getAttribute('data-kf-next') ?? form.querySelector('[data-kf-decline][href]')?.getAttribute('href') : null;
-      if (!routeTo) return fail(form, action, routed ?? result.code, summary, fields, next);
+      if (!routeTo) return fail(form, action, routed ?? result.code, summary, fields);
       emit(target, 'error', { action, code: routed, message: summary, fields });
-      // The next page's order form comes back filled (everything but the card).
-      ctx.storage.set(STORAGE_KEYS.restore, 1);
       const url = new URL(routeTo, doc.baseURI);
       url.searchParams.set('sessionId', ctx.session.get('sessionId') ?? '');
       ctx.navigate(url.href);
       return false;
     }
     if (result.result === 'SUCCESS') {
-      // Before remember(): an upsell's own items and value are what this answer adds to the last one.
-      if (action !== 'lead') trackPurchase(ctx, target, action, result.message);
       remember(result.message);
       emit(target, 'success', { action, result: result.message, replayed: result.replayed });
       const next = form?.getAttribute('data-kf-next');
@@ -123,7 +101,7 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     // MERC_REDIRECT (3-D Secure, PayPal): the form stays locked while the visitor is away.
     const { url = result.message?.paypalUrl, script } = result.message ?? {};
     // Only a web page may be navigated to: a javascript: or data: URL would run in this page.
-    if (url && !/^https?:\/\//i.test(url)) return fail(form, action, 'bad_redirect', message('badRedirect'));
+    if (url && !/^https?:/i.test(url)) return fail(form, action, 'bad_redirect', message('badRedirect'));
     emit(target, 'redirect', { action, url, script: !!script });
     if (url) ctx.navigate(url);
     // Konnektive's own 3-D Secure script: the page's Content-Security-Policy must allow it (README).
@@ -133,18 +111,12 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
   }
 
   /** The submit pipeline: values -> validation -> payload -> before-submit -> call(s) -> settle. */
-  async function submit(form: HTMLFormElement, payment?: Record<string, string>): Promise<boolean> {
+  async function submit(form: HTMLFormElement, paypal = false): Promise<boolean> {
     const kind = form.getAttribute('data-kf-form') as 'lead' | 'order' | 'upsale';
     if (!(kind in FORM_KINDS)) log.error(`data-kf-form must be lead, order or upsale, not "${kind}"`);
     if (!(kind in FORM_KINDS) || busy.has(form)) return false;
     const raw = formValues(form);
-    if (kind !== 'upsale') {
-      // What the visitor typed (never the card) comes back on the next form: prefill, or after a failed payment.
-      const kept = { ...ctx.storage.get<object>(STORAGE_KEYS.form), ...raw };
-      for (const name of CARD_FIELDS) delete kept[name];
-      ctx.storage.set(STORAGE_KEYS.form, kept);
-    }
-    if (FORM_KINDS[kind]) Object.assign(raw, payment);
+    if (kind === 'order' && paypal) raw.paySource = 'PAYPAL';
     const skip = new Set<string>(raw.paySource && raw.paySource !== 'CREDITCARD' ? CARD_FIELDS : []);
     const problems = validate(form, raw, ctx.now(), skip);
     if (problems.length) return fail(form, kind, 'invalid', message('summary'), problems);
@@ -193,20 +165,19 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
         const form = event.target as HTMLFormElement;
         if (!form.matches('form[data-kf-form]')) return;
         event.preventDefault();
-        void submit(form, paymentOf((event as SubmitEvent).submitter));
+        void submit(form, !!(event as SubmitEvent).submitter?.hasAttribute('data-kf-paypal'));
       },
       true,
     );
     doc.addEventListener('click', (event) => {
-      const control = (event.target as Element).closest?.('[data-kf-paypal],[data-kf-pay],[data-kf-decline]') as HTMLButtonElement | null;
-      // A link declines by itself (no call); a payment submit button goes through the submit event above.
+      const control = (event.target as Element).closest?.('[data-kf-paypal],[data-kf-decline]') as HTMLButtonElement | null;
+      // A link declines by itself (no call); a PayPal submit button goes through the submit event above.
       if (!control || (control.tagName === 'A' ? control.hasAttribute('href') : control.type === 'submit' && !control.hasAttribute('data-kf-decline'))) return;
       event.preventDefault();
       const form = control.closest('form') ?? doc.querySelector<HTMLFormElement>('form[data-kf-form="order"]');
       const next = form?.getAttribute('data-kf-next');
-      // A decline button goes to the form's data-kf-next with no call; a payment control submits the order form.
-      const payment = paymentOf(control);
-      if (payment) void (form && submit(form, payment));
+      // A decline button goes to the form's data-kf-next with no call; a PayPal control submits the order form.
+      if (control.hasAttribute('data-kf-paypal')) void (form && submit(form, true));
       else if (next) ctx.navigate(resolveUrl(doc, next));
     });
     // A page restored from the back-forward cache must not keep a form locked.

@@ -19,8 +19,6 @@ export const messages: Record<string, string> = {
   network: 'We could not reach the store. Please try again.',
   unknownOutcome: 'We could not confirm your payment. Please try again: you will not be charged twice.',
   noOrder: 'We could not find your order. Please return to the checkout.',
-  upsaleFailed: 'Sorry, this offer could not be added to your order.',
-  continue: 'Continue',
   badRedirect: 'Sorry, the payment page could not be opened.',
   error: 'Sorry, something went wrong ({reason}).',
 };

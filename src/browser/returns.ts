@@ -4,7 +4,7 @@ import { message } from './messages.js';
 import { formValues, funnelIds } from './payload.js';
 
 /** Query parameters that bring a visitor to a page from elsewhere; handled once, then removed. */
-const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
+const ARRIVAL_PARAMS = ['sessionId', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
 /** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
 const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
@@ -29,8 +29,7 @@ export function splitArrival(href: string): { url: string; found: Record<string,
 
 /**
  * Reads and removes the arrival parameters: a sessionId handed over by another domain becomes this
- * site's session, a hand-off grant (kf_h) goes with this page's click; the rest are returned for
- * handleReturns. The address bar is touched only when one was there, so a reload or a bookmark cannot
+ * site's session; the rest are returned for handleReturns. The address bar is touched only when one was there, so a reload or a bookmark cannot
  * replay them, and nothing else in it changes.
  */
 export function takeArrival(ctx: Context): Record<string, string | undefined> {

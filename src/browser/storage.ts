@@ -1,8 +1,8 @@
-/** sessionStorage (or localStorage) as JSON, never throwing (Safari private mode, sandboxed frames, full quota). */
-export function createStorage(win: Window, area: 'sessionStorage' | 'localStorage' = 'sessionStorage') {
+/** sessionStorage that never throws (Safari private mode, sandboxed frames, full quota). */
+export function createStorage(win: Window) {
   const attempt = <T>(use: (area: Storage) => T): T | undefined => {
     try {
-      return use(win[area]);
+      return use(win.sessionStorage);
     } catch {
       return undefined; // Not fatal: the funnel works without it.
     }

@@ -22,10 +22,6 @@ const rows: Array<[attributes: string, expected: Partial<ReturnType<typeof readC
   ['data-debug="0"', { debug: false }],
   ['data-cookie-domain=".shop.test"', { cookieDomain: '.shop.test' }],
   ['data-kf-fraud-pixel', { fraudPixel: true }],
-  ['', { pixels: true, analytics: true, currency: 'USD' }],
-  ['data-pixels="off" data-analytics="off"', { pixels: false, analytics: false }],
-  ['data-pixels="on" data-analytics', { pixels: true, analytics: true }],
-  ['data-currency="EUR"', { currency: 'EUR' }],
 ];
 
 for (const [attributes, expected] of rows) {

@@ -177,55 +177,6 @@ describe("Konnektive's answers, shown or routed", () => {
     });
   }
 
-  const notYours = { status: 403, body: { result: 'ERROR', message: 'This order belongs to another visitor.', code: 'not_your_order' } };
-  for (const route of ['lead', 'order']) {
-    test(`${route} answered 403 not_your_order: kf_oid cleared, the call resent once without orderId`, async () => {
-      const page = await checkout({ [route]: (body) => (body.orderId ? notYours : route === 'lead' ? { result: 'SUCCESS', message: { orderId: 'NEWLEAD001' } } : { result: 'SUCCESS', message: { orderId: 'NEWORDER01', totalAmount: 89.9 } }) }, { cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' } });
-      if (route === 'lead') {
-        // A partial lead: the checkout's typed contact details, sent as the visitor pauses.
-        page.fill({ firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@example.com' });
-        await waitFor(() => page.to('lead').length === 2, 3000);
-        await waitFor(() => page.cookie('kf_oid') === 'NEWLEAD001');
-      } else {
-        page.fill(GOOD_ORDER);
-        page.submit();
-        await waitFor(() => page.navigations.length > 0);
-        assert.equal(page.cookie('kf_oid'), 'NEWORDER01');
-        assert.deepEqual(page.navigations, ['https://shop.test/upsell1.html']);
-      }
-      const sent = page.to(route);
-      assert.equal(sent.length, 2, 'resent once');
-      assert.equal(sent[0].body.orderId, 'OLDORDER01');
-      assert.equal(sent[1].body.orderId, undefined, 'the resend is a new lead/order, without the old orderId');
-      assert.equal(sent[1].body.sessionId, SID);
-      assert.equal(page.events.filter((e) => e.type === 'error').length, 0);
-      page.close();
-    });
-  }
-
-  test('not_your_order twice: resent only once, then the refusal is shown', async () => {
-    const page = await checkout({ order: () => notYours }, { cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' } });
-    page.fill(GOOD_ORDER);
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.to('order').length, 2);
-    assert.equal(page.to('order')[1].body.orderId, undefined);
-    assert.equal(page.events.find((e) => e.type === 'error')!.detail.code, 'not_your_order');
-    page.close();
-  });
-
-  test('an upsale answered not_your_order is not resent (no order of its own to start)', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="product1_id" value="7"><button>Yes</button></form>`, {
-      answers: { upsale: () => notYours },
-      cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' },
-    });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.to('upsale').length, 1);
-    assert.equal(page.cookie('kf_oid'), 'OLDORDER01');
-    page.close();
-  });
-
   test('a lead that cannot be sent says so and sends no order', async () => {
     const page = await checkout({ lead: () => ({ status: 502, body: { result: 'ERROR', message: 'x', code: 'upstream_unreachable' } }) });
     page.fill(GOOD_ORDER);
@@ -523,45 +474,6 @@ describe('forms the script binds', () => {
   });
 });
 
-describe('data-kf-pay: prepaid methods', () => {
-  const PAY = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}
-    <button type="submit" data-kf-pay="KLARNA">Klarna</button></form><button type="button" data-kf-pay="IDEAL" form="x">iDEAL</button>`;
-  const redirect: Answers = { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://pay.test/klarna?t=1' } }) };
-  const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...customer } = GOOD_ORDER;
-
-  test('a data-kf-pay submit button sends paySource=PREPAID and its prepaidType, no card fields, then follows MERC_REDIRECT', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
-    await waitFor(() => page.navigations.length > 0);
-    const body = page.to('order')[0].body;
-    assert.equal(body.paySource, 'PREPAID');
-    assert.equal(body.prepaidType, 'KLARNA');
-    assert.deepEqual(Object.keys(body).filter((k) => k.startsWith('card')), []);
-    assert.deepEqual(page.navigations, ['https://pay.test/klarna?t=1']);
-    page.close();
-  });
-
-  test('a data-kf-pay control that is not a submit button submits the order form with its method', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    (page.doc.querySelector('[data-kf-pay=IDEAL]') as any).click();
-    await waitFor(() => page.navigations.length > 0);
-    assert.equal(page.to('order')[0].body.prepaidType, 'IDEAL');
-    page.close();
-  });
-
-  test('the plain submit button is still a card payment, checked as one', async () => {
-    const page = await openPage(PAY, { answers: redirect });
-    page.fill(customer);
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.to('order').length, 0);
-    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
-    page.close();
-  });
-});
-
 describe('MERC_REDIRECT to anything but a web page', () => {
   for (const url of ['javascript:alert(document.cookie)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', '//evil.test/x', 'ftp://x.test/']) {
     test(`${url}: refused with a visible error, no navigation, the form usable`, async () => {
@@ -587,38 +499,5 @@ describe('MERC_REDIRECT to anything but a web page', () => {
       assert.deepEqual(page.navigations, [url]);
       page.close();
     }
-  });
-});
-
-describe('one-click upsell declines', () => {
-  const declined: Answers = { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) };
-  const cookies = { kf_sid: SID, kf_oid: 'ABCDE12345' };
-
-  test('no card field: the offer could not be added, and a link continues to data-kf-next (no "another card")', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><button>Yes</button></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    const region = page.doc.querySelector('[data-kf-errors]')!;
-    assert.equal(region.textContent, `${messages.upsaleFailed} ${messages.continue}`);
-    assert.doesNotMatch(region.textContent!, /card/i);
-    assert.equal(region.querySelector('a')!.getAttribute('href'), 'https://shop.test/upsell2.html');
-    page.close();
-  });
-
-  test('without data-kf-next, the link goes where the decline link goes', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale"><input type="hidden" name="productId" value="7"><button>Yes</button><a href="/thankyou.html" data-kf-decline>No</a></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.doc.querySelector('[data-kf-errors] a')!.getAttribute('href'), 'https://shop.test/thankyou.html');
-    page.close();
-  });
-
-  test('an upsale form with a card field keeps the card decline message', async () => {
-    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="productId" value="7"><input name="cardNumber"><button>Yes</button></form>`, { answers: declined, cookies });
-    page.submit();
-    await waitFor(() => page.events.some((e) => e.type === 'error'));
-    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, 'Payment declined: Insufficient Funds. Please try another card.');
-    assert.equal(page.doc.querySelector('[data-kf-errors] a'), null);
-    page.close();
   });
 });

@@ -4,7 +4,7 @@ import { Window } from 'happy-dom';
 import { createStorage } from '../../src/browser/storage.js';
 import { createTransport } from '../../src/browser/transport.js';
 
-const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false, pixels: true, analytics: true, currency: 'USD' };
+const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false };
 const PAGE_ORIGIN = 'https://shop.test';
 const newStorage = () => createStorage(new Window() as unknown as globalThis.Window);
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -71,7 +71,7 @@ test('proxy on another origin: the KFunnel-Visitor token it answers with is kept
   await send('lead', { firstName: 'Ada' });
   await send('order', { orderId: 'A' }, { idempotencyKey: 'k'.repeat(32) });
   assert.deepEqual(proxy.seen.map((h) => h.get('kfunnel-visitor')), [null, 'v.token-1', 'v.token-1']);
-  assert.equal(storage.get('kf_visitor'), 'v.token-1');
+  assert.equal(storage.get('KFunnel-Visitor'), 'v.token-1');
 });
 
 test('proxy on the page origin: no visitor token is kept or sent (the HttpOnly cookie does it)', async () => {
@@ -81,15 +81,5 @@ test('proxy on the page origin: no visitor token is kept or sent (the HttpOnly c
   await send('click', { pageType: 'presellPage' });
   await send('lead', { firstName: 'Ada' });
   assert.deepEqual(proxy.seen.map((h) => h.get('kfunnel-visitor')), [null, null]);
-  assert.equal(storage.get('kf_visitor'), undefined);
-});
-
-test('the latest KFunnel-Handoff grant is kept; extra headers (the click\'s grant) are sent', async () => {
-  const storage = newStorage();
-  const proxy = tokenProxy({ 'KFunnel-Handoff': 'grant-2' });
-  const send = createTransport(CONFIG, storage, PAGE_ORIGIN, proxy.fetch);
-  storage.set('kf_handoff', 'grant-1');
-  await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'arrived-grant' } });
-  assert.equal(proxy.seen[0].get('kfunnel-handoff'), 'arrived-grant');
-  assert.equal(storage.get('kf_handoff'), 'grant-2');
+  assert.equal(storage.get('KFunnel-Visitor'), undefined);
 });
