@@ -4,7 +4,7 @@ import { message } from './messages.js';
 import { formValues, funnelIds } from './payload.js';
 
 /** Query parameters that bring a visitor to a page from elsewhere; handled once, then removed. */
-const ARRIVAL_PARAMS = ['sessionId', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
+const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
 /** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
 const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
