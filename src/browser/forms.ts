@@ -61,7 +61,7 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     if (result.ok || !result.retryable) ctx.storage.remove(slot);
     // The proxy no longer counts this browser as the kf_oid order's owner (a visitor from before visitor
     // cookies): forget that order and resend once without it, as a new lead, so the checkout is never stuck.
-    if (!result.ok && result.code === 'not_your_order' && payload.orderId && (route === 'lead' || route === 'order')) {
+    if ((result as { code?: string }).code === 'not_your_order' && payload.orderId && (route === 'lead' || route === 'order')) {
       ctx.session.clear('orderId');
       const { orderId, ...fresh } = payload;
       return sendAttempt(route, fresh, keepalive);

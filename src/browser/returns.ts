@@ -33,10 +33,11 @@ export function splitArrival(href: string): { url: string; found: Record<string,
  * replay them, and nothing else in it changes.
  */
 export function takeArrival(ctx: Context): Record<string, string | undefined> {
-  const { url, found } = splitArrival(ctx.win.location.href);
+  const { location, history } = ctx.win;
+  const { url, found } = splitArrival(location.href);
   if (found.sessionId) ctx.session.set('sessionId', found.sessionId);
   try {
-    if (url !== ctx.win.location.href) ctx.win.history.replaceState(ctx.win.history.state, '', url);
+    if (url !== location.href) history.replaceState(history.state, '', url);
   } catch {
     // The parameters stay in the address bar; they are handled once anyway.
   }

@@ -59,12 +59,13 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
         fetch: fetchImpl,
       });
       status = response.status;
-      const token = (name: string, key: string) => {
+      // Each token is kept under its header's name.
+      const token = (name: string) => {
         const value = response.headers.get(name);
-        if (value) storage.set(key, value);
+        if (value) storage.set(name, value);
       };
-      if (crossOrigin) token(VISITOR, VISITOR);
-      token('KFunnel-Handoff', STORAGE_KEYS.handoff);
+      if (crossOrigin) token(VISITOR);
+      token(STORAGE_KEYS.handoff);
       body = await response.json().catch(() => undefined);
       if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
         return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed') };

@@ -88,8 +88,8 @@ test('the latest KFunnel-Handoff grant is kept; extra headers (the click\'s gran
   const storage = newStorage();
   const proxy = tokenProxy({ 'KFunnel-Handoff': 'grant-2' });
   const send = createTransport(CONFIG, storage, PAGE_ORIGIN, proxy.fetch);
-  storage.set('kf_handoff', 'grant-1');
+  storage.set('KFunnel-Handoff', 'grant-1');
   await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'arrived-grant' } });
   assert.equal(proxy.seen[0].get('kfunnel-handoff'), 'arrived-grant');
-  assert.equal(storage.get('kf_handoff'), 'grant-2');
+  assert.equal(storage.get('KFunnel-Handoff'), 'grant-2');
 });
