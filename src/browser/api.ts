@@ -50,7 +50,7 @@ export function createApi(doc: Document, session: Session, submit: KfunnelApi['s
       try {
         item(api);
       } catch (error) {
-        log.error('a queued call failed', error);
+        log.error('a queued call threw', error);
       }
     },
   };

@@ -38,5 +38,5 @@ export async function trackClick(ctx: Context, handoff?: string): Promise<void> 
     else if (!result.retryable) break;
     else await new Promise((resolve) => setTimeout(resolve, 1500));
   }
-  log.error('Import Click failed: no session');
+  log.error('Import Click failed');
 }
