@@ -17,6 +17,27 @@ export const BROWSER_TARGETS = ['es2020', 'chrome91', 'edge91', 'firefox90', 'sa
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const quiet = process.argv.includes('--quiet');
 
+/**
+ * ky's distribution declares its class fields as tsc emits them for `useDefineForClassFields`:
+ * `Object.defineProperty(this, "x", { enumerable: true, configurable: true, writable: true, value: v })`,
+ * run first thing in the constructor on a fresh instance. `this.x = v` makes exactly the same own
+ * property (enumerable, configurable, writable) because no class on ky's chains (Ky, HTTPError and
+ * TimeoutError over Error) has an accessor of those names, and it lets terser shorten the private ones.
+ * ky itself is unchanged (same version, same public API); only how its fields are spelled in our bundle.
+ */
+const kyClassFields = {
+  name: 'ky-class-fields',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ky[\\/]distribution[\\/].*\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(
+        /Object\.defineProperty\(this, ("\w+"), \{\s*enumerable: true,\s*configurable: true,\s*writable: true,\s*value: ([^\n{}]+?)\s*\}\);/g,
+        'this[$1] = $2;',
+      ),
+      loader: 'js',
+    }));
+  },
+};
+
 /** The drop-in as esbuild bundles it: an IIFE with its source map. `external` leaves packages out. */
 export async function bundleBrowser({ outfile, external = [] } = {}) {
   const result = await build({
@@ -33,6 +54,7 @@ export async function bundleBrowser({ outfile, external = [] } = {}) {
     external,
     define: { __KFUNNEL_VERSION__: JSON.stringify(pkg.version) },
     banner: { js: `/*! kfunnel ${pkg.version} | MIT */` },
+    plugins: [kyClassFields],
     outfile: outfile ?? 'kfunnel.js',
     write: false,
     logLevel: 'warning',
@@ -45,8 +67,14 @@ export async function bundleBrowser({ outfile, external = [] } = {}) {
  * Property names only kfunnel's own modules use between themselves (the page context, the forms'
  * internals, the transport's result): terser shortens them like variables. Never a name the page, the
  * proxy, Konnektive, ky or js-cookie can see (payload fields, event details, window.kfunnel, options).
+ * `_name`: ky's private fields and methods (_options, _input, _retryCount, _fetch, _retry, ...). Safe to
+ * shorten because they are read and written only inside ky's own classes, which are all in this one
+ * bundle and renamed consistently; no page, option or proxy name starts with `_` (`__proto__`, two
+ * underscores, does not match); ky's public API (ky.post, its options, response) keeps its names.
+ * `builtins: true` lets the list below also cover names terser would otherwise keep because the DOM has
+ * them too (storage, session, config, navigate): the regex alone decides, so no real DOM name is touched.
  */
-export const INTERNAL_PROPS = /^(clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|session|config)$/;
+export const INTERNAL_PROPS = /^(_[a-zA-Z]\w*|send|debug|clear|page|found|clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|pixels|analytics|session|config)$/;
 
 /**
  * esbuild bundles; terser minifies. Its extra passes make the drop-in about 450 bytes (gzipped)
@@ -55,8 +83,8 @@ export const INTERNAL_PROPS = /^(clickDone|partialLeadDelayMs|sendAttempt|setBus
 export async function minifyBrowser({ code, map }) {
   return minify(code, {
     ecma: 2020,
-    compress: { passes: 3, ecma: 2020, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true, unsafe_math: true, unsafe_proto: true },
-    mangle: { toplevel: true, properties: { regex: INTERNAL_PROPS } },
+    compress: { passes: 3, ecma: 2020, hoist_funs: true, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true, unsafe_math: true, unsafe_proto: true },
+    mangle: { toplevel: true, properties: { regex: INTERNAL_PROPS, builtins: true } },
     format: { comments: /^!/ },
     sourceMap: { content: map, url: 'kfunnel.min.js.map', filename: 'kfunnel.min.js' },
   });

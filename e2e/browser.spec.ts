@@ -58,3 +58,24 @@ test('cookies: kf_sid and kf_oid come from the proxy (30 days) and the script do
   }
   expect(writes.filter((line) => /^kf_(sid|oid)=/.test(line))).toEqual([]);
 });
+
+test('hand-off to another domain: kfunnel.link() carries sessionId and kf_h; the grant goes with the click and leaves the address bar', async ({ page, funnel }) => {
+  await page.goto(`${funnel.base}/lead.html?affId=H1`);
+  await funnel.ready(page);
+  for (const name of ['firstName', 'lastName', 'emailAddress'] as const) await page.fill(`#${name}`, CUSTOMER[name]);
+  await page.getByRole('button', { name: 'Continue to checkout' }).click();
+  await page.waitForURL('**/checkout.html');
+  await funnel.ready(page);
+  const sessionId = await page.evaluate(() => (window as any).kfunnel.sessionId());
+  const link: string = await page.evaluate((url) => (window as any).kfunnel.link(url), `${funnel.otherHost}/checkout.html?c1=x`);
+  expect(link).toMatch(new RegExp(`^${funnel.otherHost.replace(/\./g, '\\.')}/checkout\\.html\\?c1=x&sessionId=${sessionId}&kf_h=[^&#]+$`));
+  const grant = decodeURIComponent(link.split('kf_h=')[1]);
+  const clickHeaders: Array<string | undefined> = [];
+  page.on('request', (request) => request.url().endsWith('/kfunnel/click') && clickHeaders.push(request.headers()['kfunnel-handoff']));
+  await page.goto(link);
+  await funnel.ready(page);
+  expect(page.url()).toBe(`${funnel.otherHost}/checkout.html?c1=x`);
+  expect(clickHeaders).toEqual([grant]);
+  expect(await page.evaluate(() => (window as any).kfunnel.sessionId())).toBe(sessionId);
+  expect((await funnel.state()).sessions).toHaveLength(1);
+});

@@ -19,13 +19,15 @@ export interface KfunnelApi {
   orderId(): string | undefined;
   /** Listens to `kfunnel:<name>` on the document; a throwing listener is logged, never fatal. */
   on(name: string, listener: (event: CustomEvent) => void): KfunnelApi;
+  /** The url with this visit's sessionId and hand-off grant (kf_h) appended, for a link to another domain. */
+  link(url: string): string;
   /** Submits a data-kf-form form as the visitor would. Resolves true on success. */
   submit(form: HTMLFormElement): Promise<boolean>;
   /** Runs a function with the API now; before load, `window.kfunnel = window.kfunnel || []` queues them. */
   push(item: Queued): void;
 }
 
-export function createApi(doc: Document, session: Session, submit: KfunnelApi['submit']): KfunnelApi {
+export function createApi(doc: Document, session: Session, submit: KfunnelApi['submit'], link: KfunnelApi['link']): KfunnelApi {
   const api: KfunnelApi = {
     version: typeof __KFUNNEL_VERSION__ === 'string' ? __KFUNNEL_VERSION__ : 'dev',
     ready: false,
@@ -43,11 +45,12 @@ export function createApi(doc: Document, session: Session, submit: KfunnelApi['s
       return api;
     },
     submit,
+    link,
     push(item) {
       try {
         item(api);
       } catch (error) {
-        log.error('a queued call failed', error);
+        log.error('a queued call threw', error);
       }
     },
   };

@@ -4,6 +4,7 @@ import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
 import { createForms, type Forms } from './forms.js';
+import { handoffLink, watchHandoffLinks } from './handoff.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
 import { createPartialLeads } from './partial-lead.js';
@@ -38,9 +39,11 @@ export function boot(env: Environment): KfunnelApi | undefined {
     const session = createSession(config, win.location.protocol);
     const storage = createStorage(win);
     let forms: Forms | undefined;
-    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form));
+    const link = (url: string) => handoffLink(url, session, storage);
+    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form), link);
     win.kfunnel = api;
     if (Array.isArray(queued)) for (const item of queued) api.push(item);
+    watchHandoffLinks(doc, link);
     const run = () => start(env, config, session, storage, api).then((bound) => (forms = bound), log.error);
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
     else void run();
@@ -77,7 +80,7 @@ async function start(env: Environment, config: Context['config'], session: Conte
     for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
   }
   const arrival = takeArrival(ctx);
-  const click = trackClick(ctx).finally(clickDone);
+  const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
   await handleReturns(ctx, forms, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);

@@ -1,4 +1,4 @@
-import type { Context } from './context.js';
+import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
 import { log } from './log.js';
 import { pageUrl } from './payload.js';
@@ -21,11 +21,14 @@ export function clickPayload(ctx: Context): Record<string, string> {
   return payload;
 }
 
-/** Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. */
-export async function trackClick(ctx: Context): Promise<void> {
+/**
+ * Sends the click, retrying a lost one; a session Konnektive refuses is replaced by a new one. A hand-off
+ * grant this page arrived with (kf_h) goes with it, as the KFunnel-Handoff header.
+ */
+export async function trackClick(ctx: Context, handoff?: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const payload = clickPayload(ctx);
-    const result = await ctx.send('click', payload);
+    const result = await ctx.send('click', payload, handoff ? { headers: { [STORAGE_KEYS.handoff]: handoff } } : {});
     if (result.ok) {
       ctx.session.set('sessionId', result.message?.sessionId);
       emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
@@ -35,5 +38,5 @@ export async function trackClick(ctx: Context): Promise<void> {
     else if (!result.retryable) break;
     else await new Promise((resolve) => setTimeout(resolve, 1500));
   }
-  log.error('Import Click failed: this visit has no session');
+  log.error('Import Click failed');
 }

@@ -31,4 +31,6 @@ export const STORAGE_KEYS = {
   lead: 'kf_lead',
   /** The orderId Confirm Order was sent for. */
   confirmed: 'kf_confirmed',
+  /** The latest hand-off grant, for kfunnel.link() and data-kf-handoff links: named as its response header. */
+  handoff: 'KFunnel-Handoff',
 } as const;

@@ -59,6 +59,14 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
     ctx.storage.set(slot, { key, hash });
     const result = await ctx.send(route, payload, { idempotencyKey: key, keepalive });
     if (result.ok || !result.retryable) ctx.storage.remove(slot);
+    // The proxy no longer counts this browser as the kf_oid order's owner (a visitor from before visitor
+    // cookies): forget that order and resend once without it, as a new lead, so the checkout is never stuck.
+    // Only lead and order (route < 'p': not paypal or upsale, which have no order of their own to start).
+    if ((result as { code?: string }).code === 'not_your_order' && payload.orderId && route < 'p') {
+      ctx.session.clear('orderId');
+      delete payload.orderId; // each caller built this payload for this one call
+      return sendAttempt(route, payload, keepalive);
+    }
     return result;
   }
 
@@ -113,7 +121,7 @@ export function createForms(ctx: Context, partialLeadsIdle: () => Promise<unknow
   /** The submit pipeline: values -> validation -> payload -> before-submit -> call(s) -> settle. */
   async function submit(form: HTMLFormElement, paypal = false): Promise<boolean> {
     const kind = form.getAttribute('data-kf-form') as 'lead' | 'order' | 'upsale';
-    if (!(kind in FORM_KINDS)) log.error(`data-kf-form must be lead, order or upsale, not "${kind}"`);
+    if (!(kind in FORM_KINDS)) log.error(`data-kf-form="${kind}": use lead, order or upsale`);
     if (!(kind in FORM_KINDS) || busy.has(form)) return false;
     const raw = formValues(form);
     if (kind === 'order' && paypal) raw.paySource = 'PAYPAL';

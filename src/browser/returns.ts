@@ -4,7 +4,7 @@ import { message } from './messages.js';
 import { formValues, funnelIds } from './payload.js';
 
 /** Query parameters that bring a visitor to a page from elsewhere; handled once, then removed. */
-const ARRIVAL_PARAMS = ['sessionId', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
+const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
 /** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
 const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
@@ -33,10 +33,11 @@ export function splitArrival(href: string): { url: string; found: Record<string,
  * replay them, and nothing else in it changes.
  */
 export function takeArrival(ctx: Context): Record<string, string | undefined> {
-  const { url, found } = splitArrival(ctx.win.location.href);
+  const { location, history } = ctx.win;
+  const { url, found } = splitArrival(location.href);
   if (found.sessionId) ctx.session.set('sessionId', found.sessionId);
   try {
-    if (url !== ctx.win.location.href) ctx.win.history.replaceState(ctx.win.history.state, '', url);
+    if (url !== location.href) history.replaceState(history.state, '', url);
   } catch {
     // The parameters stay in the address bar; they are handled once anyway.
   }

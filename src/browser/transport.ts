@@ -1,6 +1,7 @@
 import ky from 'ky';
 import type { RouteName } from '../shared/konnektive.js';
 import { DEFAULTS, type FunnelConfig } from './config.js';
+import { STORAGE_KEYS } from './context.js';
 import type { Storage_ } from './storage.js';
 
 /** A call's outcome as data: the transport never throws and never touches the DOM. */
@@ -20,6 +21,8 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** Let the request outlive the page (a partial lead sent as the visitor leaves). */
   keepalive?: boolean;
+  /** More request headers (the click's KFunnel-Handoff grant). */
+  headers?: Record<string, string>;
 }
 
 export type Send = (route: RouteName, payload: Record<string, string>, options?: SendOptions) => Promise<Result>;
@@ -31,17 +34,18 @@ const RETRYABLE: ReadonlyArray<number> = [0, 409, 429, 502, 503, 504];
 const VISITOR = 'KFunnel-Visitor';
 
 /**
- * Calls the proxy. Where the proxy is on another origin than the page (its HttpOnly visitor cookie is
- * then third-party and blocked), the `KFunnel-Visitor` token its answers carry is kept in sessionStorage
- * and sent back as a header on every call. Same-origin, the cookie does that: nothing is kept or sent.
+ * Calls the proxy. Its answers may carry two tokens, kept in sessionStorage: `KFunnel-Handoff`, the
+ * latest grant for kfunnel.link(); and, only where the proxy is on another origin than the page (its
+ * HttpOnly visitor cookie is then third-party and blocked), `KFunnel-Visitor`, sent back as a header on
+ * every call. Same-origin, the cookie does that and the token is neither kept nor sent.
  */
 export function createTransport(config: FunnelConfig, storage: Storage_, pageOrigin: string, fetchImpl?: typeof fetch): Send {
   const crossOrigin = new URL(config.endpoint).origin !== pageOrigin;
-  return async (route, payload, { idempotencyKey, keepalive } = {}) => {
+  return async (route, payload, { idempotencyKey, keepalive, headers } = {}) => {
     let status = 0;
     let body: any;
     const visitor = crossOrigin && storage.get<string>(VISITOR);
-    const headers: Record<string, string> = {};
+    headers = { ...headers };
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     if (visitor) headers[VISITOR] = visitor;
     try {
@@ -55,8 +59,13 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
         fetch: fetchImpl,
       });
       status = response.status;
-      const token = crossOrigin && response.headers.get(VISITOR);
-      if (token) storage.set(VISITOR, token);
+      // Each token is kept under its header's name.
+      const token = (name: string) => {
+        const value = response.headers.get(name);
+        if (value) storage.set(name, value);
+      };
+      if (crossOrigin) token(VISITOR);
+      token(STORAGE_KEYS.handoff);
       body = await response.json().catch(() => undefined);
       if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
         return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed') };

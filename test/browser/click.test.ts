@@ -107,6 +107,19 @@ describe('Import Click details', () => {
     page.close();
   });
 
+  test('a hand-off grant (kf_h) goes with the click as KFunnel-Handoff, and leaves the address bar', async () => {
+    const headers: Array<string | null> = [];
+    const page = await openPage(`${SCRIPT}<p></p>`, {
+      url: `https://checkout.shop.test/checkout.html?c1=Fb+Ads&sessionId=${SID}&kf_h=g.r%2Bant`,
+      answers: { click: (body, calls) => ({ result: 'SUCCESS', message: { sessionId: body.sessionId } }) },
+      onRequest: (request) => headers.push(request.headers.get('kfunnel-handoff')),
+    });
+    assert.deepEqual(headers, ['g.r+ant']);
+    assert.equal(page.to('click')[0].body.sessionId, SID);
+    assert.equal(page.win.location.href, 'https://checkout.shop.test/checkout.html?c1=Fb+Ads');
+    page.close();
+  });
+
   test('a lost click is sent again; the session event follows', async () => {
     let first = true;
     const page = await openPage(`${SCRIPT}<p></p>`, {

@@ -177,6 +177,55 @@ describe("Konnektive's answers, shown or routed", () => {
     });
   }
 
+  const notYours = { status: 403, body: { result: 'ERROR', message: 'This order belongs to another visitor.', code: 'not_your_order' } };
+  for (const route of ['lead', 'order']) {
+    test(`${route} answered 403 not_your_order: kf_oid cleared, the call resent once without orderId`, async () => {
+      const page = await checkout({ [route]: (body) => (body.orderId ? notYours : route === 'lead' ? { result: 'SUCCESS', message: { orderId: 'NEWLEAD001' } } : { result: 'SUCCESS', message: { orderId: 'NEWORDER01', totalAmount: 89.9 } }) }, { cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' } });
+      if (route === 'lead') {
+        // A partial lead: the checkout's typed contact details, sent as the visitor pauses.
+        page.fill({ firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@example.com' });
+        await waitFor(() => page.to('lead').length === 2, 3000);
+        await waitFor(() => page.cookie('kf_oid') === 'NEWLEAD001');
+      } else {
+        page.fill(GOOD_ORDER);
+        page.submit();
+        await waitFor(() => page.navigations.length > 0);
+        assert.equal(page.cookie('kf_oid'), 'NEWORDER01');
+        assert.deepEqual(page.navigations, ['https://shop.test/upsell1.html']);
+      }
+      const sent = page.to(route);
+      assert.equal(sent.length, 2, 'resent once');
+      assert.equal(sent[0].body.orderId, 'OLDORDER01');
+      assert.equal(sent[1].body.orderId, undefined, 'the resend is a new lead/order, without the old orderId');
+      assert.equal(sent[1].body.sessionId, SID);
+      assert.equal(page.events.filter((e) => e.type === 'error').length, 0);
+      page.close();
+    });
+  }
+
+  test('not_your_order twice: resent only once, then the refusal is shown', async () => {
+    const page = await checkout({ order: () => notYours }, { cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' } });
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('order').length, 2);
+    assert.equal(page.to('order')[1].body.orderId, undefined);
+    assert.equal(page.events.find((e) => e.type === 'error')!.detail.code, 'not_your_order');
+    page.close();
+  });
+
+  test('an upsale answered not_your_order is not resent (no order of its own to start)', async () => {
+    const page = await openPage(`${SCRIPT}<form data-kf-form="upsale" data-kf-next="/upsell2.html"><input type="hidden" name="product1_id" value="7"><button>Yes</button></form>`, {
+      answers: { upsale: () => notYours },
+      cookies: { kf_sid: SID, kf_oid: 'OLDORDER01' },
+    });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('upsale').length, 1);
+    assert.equal(page.cookie('kf_oid'), 'OLDORDER01');
+    page.close();
+  });
+
   test('a lead that cannot be sent says so and sends no order', async () => {
     const page = await checkout({ lead: () => ({ status: 502, body: { result: 'ERROR', message: 'x', code: 'upstream_unreachable' } }) });
     page.fill(GOOD_ORDER);

@@ -8,7 +8,7 @@ const ARRIVALS: Array<[string, string, Record<string, string>]> = [
   ['https://s.test/p?gclid&affId=AbC', 'https://s.test/p?gclid&affId=AbC', {}],
   ['https://s.test/p?c1=Fb+Ads&c2=a%2Bb&c3=a%20b', 'https://s.test/p?c1=Fb+Ads&c2=a%2Bb&c3=a%20b', {}],
   ['https://s.test/p?sessionId=S1&c1=caf%E9', 'https://s.test/p?c1=caf%E9', { sessionId: 'S1' }],
-  ['https://s.test/p?a=1&errorMsg=g%2B1&b=%E9;c=2&c=', 'https://s.test/p?a=1&b=%E9;c=2&c=', { errorMsg: 'g+1' }],
+  ['https://s.test/p?a=1&kf_h=g%2B1&b=%E9;c=2&c=', 'https://s.test/p?a=1&b=%E9;c=2&c=', { kf_h: 'g+1' }],
   ['https://s.test/p?a=&errorMsg=Card+not+enrolled', 'https://s.test/p?a=', { errorMsg: 'Card not enrolled' }],
   ['https://s.test/p?sessionId=S1', 'https://s.test/p', { sessionId: 'S1' }],
   ['https://s.test/p?sessionId=S1#top', 'https://s.test/p#top', { sessionId: 'S1' }],

@@ -83,3 +83,13 @@ test('proxy on the page origin: no visitor token is kept or sent (the HttpOnly c
   assert.deepEqual(proxy.seen.map((h) => h.get('kfunnel-visitor')), [null, null]);
   assert.equal(storage.get('KFunnel-Visitor'), undefined);
 });
+
+test('the latest KFunnel-Handoff grant is kept; extra headers (the click\'s grant) are sent', async () => {
+  const storage = newStorage();
+  const proxy = tokenProxy({ 'KFunnel-Handoff': 'grant-2' });
+  const send = createTransport(CONFIG, storage, PAGE_ORIGIN, proxy.fetch);
+  storage.set('KFunnel-Handoff', 'grant-1');
+  await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'arrived-grant' } });
+  assert.equal(proxy.seen[0].get('kfunnel-handoff'), 'arrived-grant');
+  assert.equal(storage.get('KFunnel-Handoff'), 'grant-2');
+});
