@@ -62,3 +62,36 @@ test("two browsers: the attacker holds the buyer's orderId and sessionId and get
   expect(orders[0].transactions.filter((t: any) => t.status === 'APPROVED')).toHaveLength(2);
   expect(orders[0].confirmations).toBe(1);
 });
+
+test('control: a buyer handed off to another domain with kfunnel.link() takes the upsell there; the same link in a stranger\'s browser cannot', async ({ page, funnel, browser }) => {
+  await page.goto(`${funnel.base}/checkout.html`);
+  await funnel.ready(page);
+  await funnel.fillCheckout(page);
+  await page.getByRole('button', { name: 'Complete secure order' }).click();
+  await page.waitForURL('**/upsell1.html');
+  await funnel.ready(page);
+  const link: string = await page.evaluate((url) => (window as any).kfunnel.link(url), `${funnel.otherHost}/upsell1.html`);
+  const orderId = await page.evaluate(() => (window as any).kfunnel.orderId());
+
+  // The buyer follows the link: on the other host the proxy hands over the order, and the upsell goes through.
+  await page.goto(link);
+  await funnel.ready(page);
+  expect(page.url()).toBe(`${funnel.otherHost}/upsell1.html`);
+  expect(await page.evaluate(() => (window as any).kfunnel.orderId())).toBe(orderId);
+  await page.getByRole('button', { name: 'Yes, add it to my order' }).click();
+  await page.waitForURL('**/upsell2.html');
+  expect(page.url().startsWith(funnel.otherHost)).toBe(true);
+
+  // The same link, forwarded to someone else, is spent: their browser holds nothing.
+  const strangerContext = await browser.newContext();
+  const stranger = await strangerContext.newPage();
+  await stranger.goto(link);
+  await funnel.ready(stranger);
+  const answer = await post(stranger, 'upsale', { orderId, productId: '20' }, 'stranger-upsale-01');
+  expect(answer.status).toBe(403);
+  await strangerContext.close();
+
+  const { orders } = await funnel.state();
+  expect(orders).toHaveLength(1);
+  expect(orders[0].items.map((i: any) => i.productId)).toEqual([2, 10]);
+});
