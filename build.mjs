@@ -83,7 +83,7 @@ export const INTERNAL_PROPS = /^(_[a-zA-Z]\w*|send|debug|clear|page|found|clickD
 export async function minifyBrowser({ code, map }) {
   return minify(code, {
     ecma: 2020,
-    compress: { passes: 3, ecma: 2020, hoist_funs: true, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true, unsafe_math: true, unsafe_proto: true },
+    compress: { passes: 3, ecma: 2020, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, unsafe_comps: true, unsafe_math: true, unsafe_proto: true },
     mangle: { toplevel: true, properties: { regex: INTERNAL_PROPS, builtins: true } },
     format: { comments: /^!/ },
     sourceMap: { content: map, url: 'kfunnel.min.js.map', filename: 'kfunnel.min.js' },

@@ -1,10 +1,10 @@
 /**
- * One table of card numbers, fed to both homes of the card rules: the shared rules the sandbox uses
- * (src/shared/cards.ts) and the browser's own byte-squeezed copy (src/browser/validate.ts).
+ * One table of card numbers for the one home of the card rules (src/shared/cards.ts): the proxy
+ * answers with them before any call reaches Konnektive (test/proxy/card-check.test.ts), the sandbox
+ * checks with them, and the browser only shows the proxy's answer.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as browser from '../src/browser/validate.js';
 import * as shared from '../src/shared/cards.js';
 
 type Brand = shared.CardBrand['name'];
@@ -31,8 +31,6 @@ interface Row {
   brand: Brand;
   valid: boolean;
   why: string;
-  /** Where the browser's copy is known to be wrong: what it answers today (see the report on issue 13). */
-  browserToday?: { valid: boolean };
 }
 
 const ROWS: Row[] = [
@@ -73,8 +71,8 @@ const ROWS: Row[] = [
   { number: valid('649', 16), brand: 'DISCOVER', valid: true, why: 'Discover 649' },
   { number: valid('65', 16), brand: 'DISCOVER', valid: true, why: 'Discover 65' },
   { number: valid('6011', 19), brand: 'DISCOVER', valid: true, why: 'Discover, 19 digits' },
-  { number: valid('6011', 17), brand: 'DISCOVER', valid: true, why: 'Discover, 17 digits', browserToday: { valid: false } },
-  { number: valid('65', 18), brand: 'DISCOVER', valid: true, why: 'Discover, 18 digits', browserToday: { valid: false } },
+  { number: valid('6011', 17), brand: 'DISCOVER', valid: true, why: 'Discover, 17 digits' },
+  { number: valid('65', 18), brand: 'DISCOVER', valid: true, why: 'Discover, 18 digits' },
   { number: valid('6011', 15), brand: 'DISCOVER', valid: false, why: 'Discover, 15 digits' },
   { number: luhnFailure('6011111111111117'), brand: 'DISCOVER', valid: false, why: 'Discover, Luhn failure' },
   { number: valid('6010', 16), brand: 'OTHER', valid: true, why: '6010 is not Discover' },
@@ -96,47 +94,55 @@ const ROWS: Row[] = [
 ];
 
 const NOW = new Date('2026-06-15T12:00:00Z');
-const BROWSER_NAMES: Brand[] = ['AMEX', 'VISA', 'MASTERCARD', 'DISCOVER', 'OTHER'];
-
-test('the browser table has the shared rows, in the same order', () => {
-  assert.equal(browser.CARD_BRANDS.length, shared.CARD_BRANDS.length);
-  shared.CARD_BRANDS.forEach((brand, i) => {
-    assert.equal(BROWSER_NAMES[i], brand.name);
-    assert.equal(browser.CARD_BRANDS[i][2], brand.cvv, `${brand.name} CVV length`);
-  });
-});
 
 for (const row of ROWS) {
   test(`${row.why}: ${row.number}`, () => {
-    assert.equal(shared.cardBrand(row.number).name, row.brand, 'shared brand');
-    assert.equal(shared.cardNumberValid(row.number), row.valid, 'shared validity');
-
-    const browserRow = browser.cardBrand(row.number);
-    assert.equal(BROWSER_NAMES[browser.CARD_BRANDS.indexOf(browserRow)], row.brand, 'browser brand');
-    const browserValid = browser.checkValue('cardNumber', row.number, {}, NOW) === undefined;
-    assert.equal(browserValid, row.browserToday?.valid ?? row.valid, 'browser validity');
-
-    // The CVV length follows the brand in both.
+    assert.equal(shared.cardBrand(row.number).name, row.brand, 'brand');
+    assert.equal(shared.cardNumberValid(row.number), row.valid, 'validity');
+    assert.equal(shared.cardProblems({ cardNumber: row.number }, NOW)?.cardNumber !== undefined, !row.valid, 'cardProblems names the number');
+    // The CVV length follows the brand.
     const cvv = row.brand === 'AMEX' ? 4 : 3;
-    assert.equal(shared.cvvLength(row.number), cvv, 'shared CVV length');
+    assert.equal(shared.cvvLength(row.number), cvv, 'CVV length');
     for (const length of [3, 4]) {
-      const text = browser.checkValue('cardSecurityCode', '1234'.slice(0, length), { cardNumber: row.number }, NOW);
-      assert.equal(text === undefined, length === cvv, `browser CVV of ${length} digits`);
+      const problem = shared.cardProblems({ cardNumber: row.number, cardSecurityCode: '1234'.slice(0, length) }, NOW)?.cardSecurityCode;
+      assert.deepEqual(problem, length === cvv ? undefined : ['cvv', { digits: cvv }], `CVV of ${length} digits`);
     }
   });
 }
 
-test('spaces and dashes are allowed in both; letters are not', () => {
-  for (const number of ['4111 1111 1111 1111', '4111-1111-1111-1111']) {
-    assert.equal(shared.cardNumberValid(number), true, number);
-    assert.equal(browser.checkValue('cardNumber', number, {}, NOW), undefined, number);
-  }
+test('spaces and dashes are allowed; letters are not', () => {
+  for (const number of ['4111 1111 1111 1111', '4111-1111-1111-1111']) assert.equal(shared.cardNumberValid(number), true, number);
   assert.equal(shared.cardNumberValid('4111111111111a11'), false);
-  assert.notEqual(browser.checkValue('cardNumber', '4111111111111a11', {}, NOW), undefined);
+  assert.deepEqual(shared.cardProblems({ cardNumber: '4111 1111 abcd 1111' }, NOW), { cardNumber: ['cardNumber'] });
 });
 
-test('Luhn agrees in both on every row', () => {
-  for (const row of ROWS) assert.equal(shared.luhn(row.number), browser.luhn(row.number), row.number);
+test('Luhn', () => {
+  assert.equal(shared.luhn('79927398713'), true);
+  assert.equal(shared.luhn('79927398710'), false);
   assert.equal(shared.luhn(''), false);
-  assert.equal(browser.luhn(''), false);
+});
+
+test('expiry, on 25 November 2026: valid through the last day of its month, at most 25 years ahead', () => {
+  const now = new Date(2026, 10, 25);
+  const rows: Array<[month: string, year: string, ok: boolean]> = [
+    ['11', '2026', true],
+    ['10', '2026', false],
+    ['12', '2026', true],
+    ['01', '2027', true],
+    ['1', '27', true],
+    ['11', '26', true],
+    ['12', '25', false],
+    ['13', '2027', false],
+    ['0', '2027', false],
+    ['1', '2051', true],
+    ['12', '2051', false],
+    ['12', '202', false],
+  ];
+  for (const [month, year, ok] of rows) assert.equal(shared.cardProblems({ cardMonth: month, cardYear: year }, now) === undefined, ok, `${month}/${year}`);
+  assert.deepEqual(shared.cardProblems({ cardMonth: '13', cardYear: '2020' }, now), { cardMonth: ['expiry'], cardYear: ['expiry'] });
+});
+
+test('only the fields present are checked; none present is no problem', () => {
+  assert.equal(shared.cardProblems({}, NOW), undefined);
+  assert.equal(shared.cardProblems({ firstName: 'Ada' }, NOW), undefined);
 });

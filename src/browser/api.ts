@@ -17,7 +17,7 @@ export interface KfunnelApi {
   messages: Record<string, string>;
   sessionId(): string | undefined;
   orderId(): string | undefined;
-  /** Listens to `kfunnel:<name>` on the document; a throwing listener is logged, never fatal. */
+  /** Listens to `kfunnel:<name>` on the document; a throwing listener is the browser's to report, never fatal. */
   on(name: string, listener: (event: CustomEvent) => void): KfunnelApi;
   /** The url with this visit's sessionId and hand-off grant (kf_h) appended, for a link to another domain. */
   link(url: string): string;
@@ -35,13 +35,8 @@ export function createApi(doc: Document, session: Session, submit: KfunnelApi['s
     sessionId: () => session.get('sessionId'),
     orderId: () => session.get('orderId'),
     on(name, listener) {
-      doc.addEventListener(name.replace(/^(kfunnel:)?/, 'kfunnel:'), (event) => {
-        try {
-          listener(event as CustomEvent);
-        } catch (error) {
-          log.error(`a ${name} listener threw`, error);
-        }
-      });
+      // dispatchEvent reports a listener's exception (with its own stack) and never passes it on to the funnel.
+      doc.addEventListener(name.replace(/^(kfunnel:)?/, 'kfunnel:'), listener as EventListener);
       return api;
     },
     submit,

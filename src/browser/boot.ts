@@ -3,7 +3,8 @@ import { trackClick } from './click.js';
 import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
-import { createForms, type Forms } from './forms.js';
+import { restoreForms } from './fill.js';
+import { bindForms } from './forms.js';
 import { handoffLink, watchHandoffLinks } from './handoff.js';
 import { log } from './log.js';
 import { detectPageType } from './page-type.js';
@@ -24,6 +25,8 @@ export interface Environment {
   partialLeadDelayMs?: number;
 }
 
+type Submit = (form: HTMLFormElement) => Promise<boolean>;
+
 /**
  * Wires the modules: markup -> config -> payload -> transport -> result -> cookies, events and
  * navigation. Starts once per page, however often the tag is pasted; never throws into the page.
@@ -38,13 +41,13 @@ export function boot(env: Environment): KfunnelApi | undefined {
     log.verbose = config.debug;
     const session = createSession(config, win.location.protocol);
     const storage = createStorage(win);
-    let forms: Forms | undefined;
+    let submit: Submit | undefined;
     const link = (url: string) => handoffLink(url, session, storage);
-    const api = createApi(doc, session, async (form) => !!forms && forms.submit(form), link);
+    const api = createApi(doc, session, async (form) => !!submit && submit(form), link);
     win.kfunnel = api;
     if (Array.isArray(queued)) for (const item of queued) api.push(item);
     watchHandoffLinks(doc, link);
-    const run = () => start(env, config, session, storage, api).then((bound) => (forms = bound), log.error);
+    const run = () => start(env, config, session, storage, api).then((bound) => (submit = bound), log.error);
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
     else void run();
     return api;
@@ -53,7 +56,7 @@ export function boot(env: Environment): KfunnelApi | undefined {
   }
 }
 
-async function start(env: Environment, config: Context['config'], session: Context['session'], storage: Storage_, api: KfunnelApi): Promise<Forms | undefined> {
+async function start(env: Environment, config: Context['config'], session: Context['session'], storage: Storage_, api: KfunnelApi): Promise<Submit | undefined> {
   const { win } = env;
   const doc = win.document;
   const pageType = (api.pageType = detectPageType(config.page, doc));
@@ -72,20 +75,20 @@ async function start(env: Environment, config: Context['config'], session: Conte
     clickDone: new Promise<void>((resolve) => (clickDone = resolve)),
     partialLeadDelayMs: env.partialLeadDelayMs ?? DEFAULTS.partialLeadDelayMs,
   };
-  let forms!: Forms;
-  const partialLeads = createPartialLeads(ctx, () => forms);
-  forms = createForms(ctx, partialLeads.idle);
-  forms.bind();
-  if (pageType === 'leadPage' || pageType === 'checkoutPage') {
-    for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form="lead"],form[data-kf-form="order"]')) partialLeads.watch(form);
-  }
+  // The click goes first: nothing else on the page waits on the network before it.
   const arrival = takeArrival(ctx);
   const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
-  await handleReturns(ctx, forms, arrival);
+  const partialLeads = createPartialLeads(ctx);
+  const submit = bindForms(ctx, partialLeads.idle);
+  if (pageType === 'leadPage' || pageType === 'checkoutPage') {
+    for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form=lead],form[data-kf-form=order]')) partialLeads.watch(form);
+  }
+  restoreForms(ctx, !!arrival.errorMsg);
+  await handleReturns(ctx, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);
   await click;
   api.ready = true;
   emit(doc, 'ready', { pageType, sessionId: session.get('sessionId') });
-  return forms;
+  return submit;
 }

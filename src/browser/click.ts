@@ -2,6 +2,7 @@ import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
 import { log } from './log.js';
 import { pageUrl } from './payload.js';
+import { injectPixel } from './pixels.js';
 
 /**
  * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
@@ -31,6 +32,7 @@ export async function trackClick(ctx: Context, handoff?: string): Promise<void> 
     const result = await ctx.send('click', payload, handoff ? { headers: { [STORAGE_KEYS.handoff]: handoff } } : {});
     if (result.ok) {
       ctx.session.set('sessionId', result.message?.sessionId);
+      if (ctx.config.pixels) injectPixel(ctx.doc, result.message?.pixel);
       emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
       return;
     }

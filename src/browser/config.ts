@@ -12,6 +12,12 @@ export interface FunnelConfig {
   cookieDomain?: string;
   /** data-kf-fraud-pixel: fraudPixel=1 on the checkout click (Kount device data collector). */
   fraudPixel: boolean;
+  /** data-pixels="off": do not inject the pixel HTML Import Click answers with. */
+  pixels: boolean;
+  /** data-analytics="off": no purchase pushes to dataLayer / fbq (the kfunnel:purchase event still fires). */
+  analytics: boolean;
+  /** data-currency: ISO 4217 code of purchase events (Konnektive answers only with a currency symbol). */
+  currency: string;
 }
 
 export const DEFAULTS = {
@@ -24,6 +30,7 @@ export const DEFAULTS = {
   moneyTimeoutMs: 70_000,
   /** A partial lead is sent this long after the visitor finishes a field. */
   partialLeadDelayMs: 800,
+  currency: 'USD',
 };
 
 /** A flag attribute is on when present (even empty), unless it says "false" or "0". */
@@ -39,5 +46,8 @@ export function readConfig(script: Element | null, doc: Document): FunnelConfig 
     debug: on(raw('debug')),
     cookieDomain: attr('cookie-domain'),
     fraudPixel: on(raw('kf-fraud-pixel')),
+    pixels: raw('pixels') !== 'off',
+    analytics: raw('analytics') !== 'off',
+    currency: attr('currency') ?? DEFAULTS.currency,
   };
 }

@@ -33,4 +33,6 @@ export const STORAGE_KEYS = {
   confirmed: 'kf_confirmed',
   /** The latest hand-off grant, for kfunnel.link() and data-kf-handoff links: named as its response header. */
   handoff: 'KFunnel-Handoff',
+  /** The visitor's last submitted values but the card: prefill, and a form restored after a failed payment. */
+  form: 'kf_form',
 } as const;

@@ -1,3 +1,4 @@
+import { message } from './messages.js';
 import type { FieldError } from './validate.js';
 
 /** Per form, how to take its current error display down again. */
@@ -12,9 +13,10 @@ export function clearErrors(form: HTMLFormElement): void {
 /**
  * Shows field errors next to their fields (aria-invalid, aria-describedby) and a summary in the form's
  * [data-kf-errors] region (created when missing, announced with aria-live), then moves focus to the
- * first bad field, or to the summary. Text only, never HTML.
+ * first bad field, or to the summary. Text only, never HTML. `next`, when given, follows the summary as
+ * a Continue link: a one-click upsell's way on.
  */
-export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], summary: string): void {
+export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], summary: string, next?: string | null | false): void {
   clearErrors(form);
   const doc = form.ownerDocument;
   const undo: Array<() => void> = [];
@@ -53,6 +55,7 @@ export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], sum
   region.setAttribute('aria-live', 'assertive');
   region.tabIndex = -1;
   region.textContent = texts.join(' ');
+  if (next) region.append(' ', Object.assign(doc.createElement('a'), { href: next, textContent: message('continue') }));
   region.hidden = false;
   undo.push(() => {
     region.textContent = '';

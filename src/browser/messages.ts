@@ -4,6 +4,8 @@
  */
 export const messages: Record<string, string> = {
   required: 'Please fill in this field.',
+  choose: 'Please choose an option.',
+  package: 'Please choose a package.',
   email: 'Please enter a valid email address.',
   phone: 'Please enter a valid phone number.',
   cardNumber: 'Please check the card number.',
@@ -19,6 +21,8 @@ export const messages: Record<string, string> = {
   network: 'We could not reach the store. Please try again.',
   unknownOutcome: 'We could not confirm your payment. Please try again: you will not be charged twice.',
   noOrder: 'We could not find your order. Please return to the checkout.',
+  upsaleFailed: 'Sorry, this offer could not be added to your order.',
+  continue: 'Continue',
   badRedirect: 'Sorry, the payment page could not be opened.',
   error: 'Sorry, something went wrong ({reason}).',
 };

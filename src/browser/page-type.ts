@@ -16,7 +16,7 @@ export function detectPageType(declared: string | undefined, doc: Document): Pag
   const named = declared ?? doc.body?.getAttribute('data-kf-page') ?? doc.documentElement.getAttribute('data-kf-page');
   if (named) {
     const pageType = toPageType(named.trim());
-    if (!pageType) log.error(`unknown page type "${named}": use ${PAGE_TYPES} or their short forms (upsell2...)`);
+    if (!pageType) log.error(`unknown page type "${named}": use ${PAGE_TYPES}`);
     return pageType;
   }
   for (const [form, pageType] of INFERRED) if (doc.querySelector(`form[data-kf-form=${form}]`)) return pageType;

@@ -1,8 +1,8 @@
 import { LEAD_FIELDS } from '../shared/konnektive.js';
+import { remember, sendAttempt } from './attempts.js';
 import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
-import type { Forms } from './forms.js';
-import { fingerprint, formValues, funnelIds, normalize, pick } from './payload.js';
+import { fingerprint, formValues, funnelIds, pick } from './payload.js';
 import { log } from './log.js';
 import { checkValue } from './validate.js';
 
@@ -12,8 +12,7 @@ import { checkValue } from './validate.js';
  * sent after the visitor finishes a field (debounced), never per keystroke and never twice for the
  * same values. Sends run one after another, so the first one's orderId is used by the next.
  */
-/** `forms` is read when a lead is sent: the forms are made after this (they wait for its sends). */
-export function createPartialLeads(ctx: Context, forms: () => Pick<Forms, 'isBusy' | 'remember' | 'sendAttempt'>) {
+export function createPartialLeads(ctx: Context) {
   let chain: Promise<unknown> = Promise.resolve();
 
   function leadValues(form: HTMLFormElement, leaving: boolean): Record<string, string> | undefined {
@@ -21,13 +20,14 @@ export function createPartialLeads(ctx: Context, forms: () => Pick<Forms, 'isBus
     // The field being typed in is not finished (unless the visitor is leaving); one still wrong is left out.
     const typing = !leaving && (ctx.doc.activeElement as HTMLInputElement | null)?.name;
     const values: Record<string, string> = {};
-    for (const name in raw) if (name !== typing && !checkValue(name, raw[name], raw, ctx.now())) values[name] = raw[name];
+    for (const name in raw) if (name !== typing && !checkValue(name, raw[name])) values[name] = raw[name];
     const complete = values.firstName && values.lastName && (values.emailAddress || values.phoneNumber);
-    return complete ? normalize(values) : undefined;
+    return complete ? values : undefined;
   }
 
   function flush(form: HTMLFormElement, keepalive: boolean): Promise<unknown> {
-    const values = forms().isBusy(form) ? undefined : leadValues(form, keepalive);
+    // A form being submitted sends its own values.
+    const values = form.hasAttribute('aria-busy') ? undefined : leadValues(form, keepalive);
     const hash = values && fingerprint(values);
     if (!values || hash === ctx.storage.get(STORAGE_KEYS.lead)) return chain;
     ctx.storage.set(STORAGE_KEYS.lead, hash);
@@ -36,10 +36,10 @@ export function createPartialLeads(ctx: Context, forms: () => Pick<Forms, 'isBus
     return (chain = chain
       .then(() => ctx.clickDone)
       // The same values as the submit that may follow: one attempt, one key, so a lost answer is never a second lead.
-      .then(() => forms().sendAttempt('lead', { ...values, ...funnelIds(ctx) }, keepalive))
+      .then(() => sendAttempt(ctx, 'lead', { ...values, ...funnelIds(ctx) }, keepalive))
       .then((result) => {
         if (!result.ok) return ctx.storage.remove(STORAGE_KEYS.lead); // try again after the next change
-        forms().remember(result.message);
+        remember(ctx, result.message);
         emit(form, 'success', { action: 'lead', partial: true, result: result.message });
       })
       .catch(log.error));

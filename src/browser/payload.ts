@@ -13,13 +13,6 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   return values;
 }
 
-/** The only rewriting kfunnel does: card and phone numbers are sent as digits. */
-export function normalize(values: Record<string, string>): Record<string, string> {
-  const out = { ...values };
-  for (const name of ['cardNumber', 'phoneNumber']) if (out[name]) out[name] = out[name].replace(/\D/g, '');
-  return out;
-}
-
 export function pick(values: Record<string, string>, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of names) if (values[name]) out[name] = values[name];

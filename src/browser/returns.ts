@@ -1,12 +1,11 @@
+import { sendAttempt } from './attempts.js';
 import type { Context } from './context.js';
-import type { Action, Forms } from './forms.js';
+import { fail, setBusy, settle, type Action } from './forms.js';
 import { message } from './messages.js';
-import { formValues, funnelIds } from './payload.js';
+import { funnelIds } from './payload.js';
 
 /** Query parameters that bring a visitor to a page from elsewhere; handled once, then removed. */
 const ARRIVAL_PARAMS = ['sessionId', 'kf_h', 'errorMsg', 'token', 'PayerID', 'paypalAccept'];
-/** What Konnektive's legacy PayPal flow wants again on Confirm PayPal. */
-const PAYPAL_RESEND = /^(product\d+_(id|qty)|couponCode|shipProfileId)$/;
 
 /**
  * Splits the arrival parameters off a URL, textually: the query is cut on `&`, the pairs named as ours
@@ -49,16 +48,14 @@ export function takeArrival(ctx: Context): Record<string, string | undefined> {
  * on the form that started it; PayPal's approval (token and PayerID) is confirmed here with Confirm
  * PayPal, then the order form's data-kf-next follows.
  */
-export async function handleReturns(ctx: Context, forms: Forms, { errorMsg, token, PayerID }: Record<string, string | undefined>): Promise<void> {
+export async function handleReturns(ctx: Context, { errorMsg, token, PayerID }: Record<string, string | undefined>): Promise<void> {
   const form = ctx.doc.querySelector<HTMLFormElement>('form[data-kf-form=order],form[data-kf-form=upsale]');
-  if (errorMsg) forms.fail(form, (form?.getAttribute('data-kf-form') ?? 'order') as Action, 'payment_failed', message('threeDs', { reason: errorMsg.slice(0, 300) }));
+  if (errorMsg) fail(ctx, form, (form?.getAttribute('data-kf-form') ?? 'order') as Action, 'payment_failed', message('threeDs', { reason: errorMsg.slice(0, 300) }));
   if (!token || !PayerID) return;
   const orderForm = form?.getAttribute('data-kf-form') === 'order' ? form : null;
-  if (orderForm) forms.setBusy(orderForm, true);
+  if (orderForm) setBusy(orderForm, true);
   await ctx.clickDone;
-  const payload: Record<string, string> = {};
-  for (const [name, value] of Object.entries(orderForm ? formValues(orderForm) : {})) if (PAYPAL_RESEND.test(name)) payload[name] = value;
-  Object.assign(payload, funnelIds(ctx), { token, payerId: PayerID });
-  // The token left the address bar above, so a reload cannot confirm again; a resend reuses the key.
-  forms.settle(orderForm, 'paypal', await forms.sendAttempt('paypal', payload));
+  // The token left the address bar above, so a reload cannot confirm again; a resend reuses the key. The
+  // proxy adds the order's products, coupon and ship profile, which Konnektive's legacy flow wants again.
+  settle(ctx, orderForm, 'paypal', await sendAttempt(ctx, 'paypal', { ...funnelIds(ctx), token, payerId: PayerID }));
 }

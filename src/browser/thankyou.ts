@@ -1,7 +1,8 @@
 import { STORAGE_KEYS, type Context } from './context.js';
 import { emit } from './events.js';
 
-const MONEY = /^(totalAmount|basePrice|baseShipping|salesTax|totalDiscount|amountPaid)$/;
+/** Konnektive's money fields (totalAmount, basePrice, baseShipping, salesTax, totalDiscount, amountPaid): two decimals. */
+const MONEY = /Amount|Price|Shipping|Tax|Discount|Paid/;
 
 /** Fills [data-kf-text="key"] from the last lead / order / upsale result (sessionStorage, never cookies). */
 export function fillTexts(ctx: Context): void {

@@ -6,7 +6,7 @@ import type { Storage_ } from './storage.js';
 
 /** A call's outcome as data: the transport never throws and never touches the DOM. */
 export type Result =
-  | { ok: true; result: 'SUCCESS' | 'MERC_REDIRECT'; message: any; replayed: boolean }
+  | { ok: true; result: 'SUCCESS' | 'MERC_REDIRECT'; message: any; replayed: boolean; purchase?: any }
   | {
       ok: false;
       /** 'konnektive' for a Konnektive ERROR; else the proxy's refusal code, or network / timeout / bad_response. */
@@ -15,6 +15,8 @@ export type Result =
       status: number;
       /** The outcome is unknown or temporary: resending the same attempt is right (it is never charged twice). */
       retryable: boolean;
+      /** The proxy's card check (invalid_card): a catalog message key, and its values, per field. */
+      fields?: Record<string, [key: string, values?: Record<string, number>]>;
     };
 
 export interface SendOptions {
@@ -68,12 +70,12 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
       token(STORAGE_KEYS.handoff);
       body = await response.json().catch(() => undefined);
       if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
-        return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed') };
+        return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed'), purchase: body.purchase };
       }
     } catch (error) {
       body = { code: (error as Error)?.name === 'TimeoutError' ? 'timeout' : 'network' };
     }
     const code = status === 200 && body?.result ? 'konnektive' : String(body?.code ?? 'bad_response');
-    return { ok: false, code, message: body?.message, status, retryable: code === 'bad_response' || RETRYABLE.includes(status) };
+    return { ok: false, code, message: body?.message, status, retryable: code === 'bad_response' || RETRYABLE.includes(status), fields: body?.fields };
   };
 }

@@ -28,6 +28,9 @@ import {
   type CookieScope,
 } from './visitor.js';
 import { serveScript } from './script-asset.js';
+import { cardProblems } from '../shared/cards.js';
+import { keepPaypalOrder, withPaypalOrder } from './paypal-resend.js';
+import { purchaseOf, withoutPurchase, withPurchase } from './purchase.js';
 
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
@@ -71,6 +74,8 @@ interface Call {
   cookies: string[];
   /** ConnectionInfo.waitUntil: keeps work going after the answer on runtimes that would cut it. */
   waitUntil?: (work: Promise<unknown>) => void;
+  /** The orderId of the lead the proxy made for this order: the visitor's even when the order is declined. */
+  madeOrderId?: string;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -144,7 +149,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   /** One call to Konnektive, as an outcome for the browser; remembers the orders it gives the visitor. */
   async function send(call: Call, route: RouteName, params: Record<string, string>, timeoutMs: number) {
     const result = await completion.forward(route, params, timeoutMs);
-    if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined) };
+    if (!result.ok) return { outcome: refusalOutcome(new Refusal(result.code), false, result.detail), answer: summarize(undefined), parsed: undefined };
     const answer = summarize(result.answer);
     if (answer.orderId && ROUTE_POLICY[route].grantsOrder) {
       // A lead made while the store is down still reaches the browser (no lead is lost); without the
@@ -153,7 +158,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         if (call.policy.money) throw error;
       });
     }
-    return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer };
+    return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer, parsed: result.answer };
   }
 
   /** Sends a call once: makes the order's lead when needed, signs its return links, records it when paid. */
@@ -165,11 +170,17 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       // Make the lead first, so a lost answer of the order can be settled by its orderId.
       const lead = await send(call, 'lead', leadParams(params), config.timeoutMs);
       if (!lead.answer.orderId) return { ...lead.outcome, untouched: true };
-      params.orderId = lead.answer.orderId;
+      params.orderId = call.madeOrderId = lead.answer.orderId;
       await progress(lead.answer.orderId);
     }
+    if (policy.paypalOrder === 'keep') await keepPaypalOrder(store, params);
+    if (policy.paypalOrder === 'resend') Object.assign(params, await withPaypalOrder(store, params));
     if (policy.signedReturn) await signReturnLinks(call, params);
-    const { outcome, answer } = await send(call, route, params, timeoutMs);
+    const sent = await send(call, route, params, timeoutMs);
+    const { outcome, answer } = sent;
+    const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchaseOf(route, params, sent.parsed, (orderId) => store.increment(`upsales:${orderId}`, config.grantTtlMs)) : undefined;
+    // Stored with the answer: a replay carries the same purchase, which the browser counts once.
+    if (purchase) outcome.body = withPurchase(outcome.body, purchase);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
     return outcome;
   }
@@ -245,6 +256,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
     const fields = await readFields(request, config.maxBodyBytes);
     const { params, ignored } = applyPolicy(route, fields, config);
+    const cardProblem = policy.checksCard && (params.paySource ?? 'CREDITCARD') === 'CREDITCARD' ? cardProblems(params, new Date()) : undefined;
+    if (cardProblem) throw new Refusal('invalid_card', Object.keys(cardProblem).join(', '), undefined, cardProblem);
     if (ignored.length) {
       entry.ignored = ignored.slice(0, 20);
       headers['kfunnel-ignored-fields'] = ignored.slice(0, 20).map((n) => n.replace(/[^\w-]/g, '?').slice(0, 40)).join(', ');
@@ -290,7 +303,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (policy.replaysPaid && params.orderId) {
       // This order is already paid: answer as Konnektive did then, and charge nothing.
       const paid = await store.get(paidKey(params.orderId));
-      if (paid !== undefined) outcome = { status: 200, body: paid, known: true, replayed: 'key' };
+      if (paid !== undefined) outcome = { status: 200, body: withoutPurchase(paid), known: true, replayed: 'key' };
       if (outcome) headers['idempotent-replayed'] = entry.replayed = 'order-complete';
     }
     if (!outcome && keyed) {
@@ -302,6 +315,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       });
       if (outcome?.replayed) headers['idempotent-replayed'] = 'true';
       entry.replayed = outcome?.replayed;
+      if (outcome?.replayed === 'key') outcome = { ...outcome, body: withoutPurchase(outcome.body) };
     }
     if (!outcome) {
       const result = await within(sendCall(call, undefined, async () => {}, call.timeoutMs), call.timeoutMs + 1000);
@@ -319,7 +333,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const answer = readAnswer(outcome.body);
     const sessionId = answer.sessionId ?? call.params.sessionId;
     if (answer.sessionId) call.cookies.push(setCookie('kf_sid', answer.sessionId, COOKIE_LIFETIME.kf_sid, scope));
-    if (answer.orderId && call.policy.grantsOrder) call.cookies.push(setCookie('kf_oid', answer.orderId, COOKIE_LIFETIME.kf_oid, scope));
+    // A declined order the proxy made the lead for leaves the visitor its orderId: a retry reuses the lead.
+    const orderId = answer.orderId ?? call.madeOrderId;
+    if (orderId && call.policy.grantsOrder) call.cookies.push(setCookie('kf_oid', orderId, COOKIE_LIFETIME.kf_oid, scope));
     // A hand-off matters once the visitor holds an order (a bare ?sessionId= already carries the session),
     // so presell and lead pages, most of the traffic, sign nothing.
     if (sessionId && answer.result === 'SUCCESS' && call.known) {

@@ -42,8 +42,14 @@ export interface RoutePolicy {
   redeemsHandoff: boolean;
   /** A page view: the visitor cookie's lifetime starts again. */
   renewsVisitor: boolean;
+  /** Card fields are checked (src/shared/cards.ts) before anything is sent: 400 invalid_card names each bad one. */
+  checksCard: boolean;
   /** PayPal orders get forceMerchantId / paypalBillerId from KFUNNEL_PAYPAL_MERCHANT_ID. */
   paypalMerchant: boolean;
+  /** A completed order in the answer is a purchase: the answer gets its GA4-shaped `purchase` (purchase.ts). */
+  tracksPurchase: boolean;
+  /** A PayPal order's products are kept ('keep'), and sent again with Confirm PayPal ('resend'): paypal-resend.ts. */
+  paypalOrder: 'keep' | 'resend' | 'none';
 }
 
 /** The field policy: one row per route. */
@@ -64,7 +70,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: false,
     redeemsHandoff: true,
     renewsVisitor: true,
+    checksCard: false,
     paypalMerchant: false,
+    tracksPurchase: false,
+    paypalOrder: 'none',
   },
   lead: {
     fields: ['campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM],
@@ -82,7 +91,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: true,
     redeemsHandoff: false,
     renewsVisitor: false,
+    checksCard: false,
     paypalMerchant: false,
+    tracksPurchase: false,
+    paypalOrder: 'none',
   },
   order: {
     fields: [
@@ -104,7 +116,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: true,
     redeemsHandoff: false,
     renewsVisitor: false,
+    checksCard: true,
     paypalMerchant: true,
+    tracksPurchase: true,
+    paypalOrder: 'keep',
   },
   upsale: {
     fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS, 'paySource', 'prepaidType'],
@@ -122,7 +137,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: false,
     redeemsHandoff: false,
     renewsVisitor: false,
+    checksCard: false,
     paypalMerchant: false,
+    tracksPurchase: true,
+    paypalOrder: 'none',
   },
   paypal: {
     fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId', 'paypalClientMetadataId'],
@@ -140,7 +158,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: false,
     redeemsHandoff: false,
     renewsVisitor: false,
+    checksCard: false,
     paypalMerchant: false,
+    tracksPurchase: true,
+    paypalOrder: 'resend',
   },
   confirm: {
     fields: ['orderId'],
@@ -158,7 +179,10 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     grantsOrder: false,
     redeemsHandoff: false,
     renewsVisitor: false,
+    checksCard: false,
     paypalMerchant: false,
+    tracksPurchase: false,
+    paypalOrder: 'none',
   },
 };
 
@@ -169,6 +193,10 @@ const PRICE_OVERRIDES = /^(product\d+_(price|shipprice)|productprice|productship
 const PAY_SOURCES = ['CREDITCARD', 'PAYPAL', 'PREPAID'];
 const URL_FIELDS = new Set(['requestUri', 'httpReferer', 'salesUrl', 'redirectsTo', 'errorRedirectsTo']);
 const MAX_VALUE = 500;
+const DIGITS_ONLY: ReadonlyArray<readonly [string, RegExp]> = [
+  ['cardNumber', /[\s-]/g],
+  ['phoneNumber', /\D/g],
+];
 const MAX_URL_VALUE = 4096;
 
 const allowed = (rules: FieldRule[], name: string) => rules.some((rule) => (typeof rule === 'string' ? rule === name : rule.test(name)));
@@ -195,6 +223,9 @@ export function applyPolicy(route: RouteName, input: Record<string, string>, con
   if ((params.paySource === 'PREPAID') !== (params.prepaidType !== undefined) || (params.prepaidType !== undefined && !PREPAID_TYPES.includes(params.prepaidType))) {
     throw new Refusal('bad_prepaid_type');
   }
+  // Card and phone numbers reach Konnektive as digits, however the visitor typed them. The card check
+  // (cardProblems, run after this) still sees anything but spaces and dashes in a card number.
+  for (const [name, strip] of DIGITS_ONLY) if (params[name] !== undefined) params[name] = params[name].replace(strip, '');
   if (policy.campaign) {
     if (params.campaignId === undefined && config.campaignIds.length === 1) params.campaignId = config.campaignIds[0];
     if (params.campaignId !== undefined && config.campaignIds.length && !config.campaignIds.includes(params.campaignId)) {

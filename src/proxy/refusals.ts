@@ -12,6 +12,7 @@ export const REFUSALS = {
   duplicate_field: [400, 'A field was sent more than once.'],
   too_many_fields: [400, 'The request has too many fields.'],
   field_too_long: [400, 'A field is too long.'],
+  invalid_card: [400, 'Please check the card details: the fields named in `fields` are not valid.'],
   bad_pay_source: [400, 'paySource must be CREDITCARD, PAYPAL or PREPAID.'],
   bad_prepaid_type: [400, 'paySource PREPAID needs a prepaidType (KLARNA, IDEAL, BANCONTACT, BLIK, P24, EPS, TWINT, TRUSTLY, SWISH, MBWAY, MULTIBANCO, BIZUM or PAYU), and prepaidType needs paySource PREPAID.'],
   bad_redirect: [400, 'Redirect URLs must point at this site.'],
@@ -53,7 +54,13 @@ export class Refusal {
     readonly detail?: string,
     /** Seconds to wait before retrying, sent as Retry-After. */
     readonly retryAfter?: number,
+    /** Per field, the message the browser shows next to it: a key of its catalog and the key's values. */
+    readonly fields?: Record<string, unknown>,
   ) {}
+
+  private get envelope() {
+    return { result: 'ERROR', message: this.message, code: this.code, ...(this.fields && { fields: this.fields }) };
+  }
 
   get status(): number {
     return REFUSALS[this.code][0];
@@ -65,10 +72,10 @@ export class Refusal {
   }
 
   toAnswer(headers: Record<string, string> = {}): ProxyAnswer {
-    return textAnswer(this.status, JSON_TYPE, JSON.stringify({ result: 'ERROR', message: this.message, code: this.code }), headers);
+    return textAnswer(this.status, JSON_TYPE, JSON.stringify(this.envelope), headers);
   }
 
   toResponse(headers: Record<string, string> = {}): Response {
-    return jsonResponse(this.status, { result: 'ERROR', message: this.message, code: this.code }, headers);
+    return jsonResponse(this.status, this.envelope, headers);
   }
 }

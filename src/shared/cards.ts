@@ -50,3 +50,29 @@ export function cardNumberValid(number: string): boolean {
 
 /** The CVV length for a card number: 4 for American Express, 3 otherwise. */
 export const cvvLength = (digits: string): number => cardBrand(digits).cvv;
+
+/** A card field's problem: the message key of the browser's catalog (src/browser/messages.ts), and its values. */
+export type CardProblem = [key: 'cardNumber' | 'cvv' | 'expiry', values?: { digits: number }];
+
+/**
+ * What is wrong with the card fields present in `values` (none absent is checked: `required` is the
+ * form's business), by field name: the number (digits, its brand's lengths, Luhn), the CVV (its
+ * brand's length), the month (1-12) and the year (2 or 4 digits; valid through the last day of its
+ * month, at most 25 years ahead). Undefined when nothing is. The proxy answers these before any call
+ * reaches Konnektive, and the browser shows them next to their fields.
+ */
+export function cardProblems(values: Readonly<Record<string, string | undefined>>, now: Date): Record<string, CardProblem> | undefined {
+  const problems: Record<string, CardProblem> = {};
+  const { cardNumber, cardSecurityCode, cardMonth, cardYear } = values;
+  const digits = (cardNumber ?? '').replace(/[\s-]/g, '');
+  if (cardNumber !== undefined && !cardNumberValid(cardNumber)) problems.cardNumber = ['cardNumber'];
+  const cvv = cvvLength(digits);
+  if (cardSecurityCode !== undefined && !new RegExp(`^\\d{${cvv}}$`).test(cardSecurityCode)) problems.cardSecurityCode = ['cvv', { digits: cvv }];
+  if (cardMonth !== undefined && !/^(0?[1-9]|1[0-2])$/.test(cardMonth)) problems.cardMonth = ['expiry'];
+  if (cardYear !== undefined) {
+    const year = cardYear.length === 2 ? 2000 + Number(cardYear) : Number(cardYear);
+    const months = (year - now.getFullYear()) * 12 + Number(cardMonth || 12) - 1 - now.getMonth();
+    if (!/^(\d\d){1,2}$/.test(cardYear) || months < 0 || months > 300) problems.cardYear = ['expiry'];
+  }
+  return Object.keys(problems).length ? problems : undefined;
+}

@@ -44,7 +44,7 @@ for (const [name, declared, html, htmlAttribute, expected] of rows) {
     else {
       assert.equal(errors[0][0], '[kfunnel]');
       for (const type of PAGE_TYPES) assert.match(String(errors[0][1]), new RegExp(type));
-      assert.match(String(errors[0][1]), /short forms/);
+      assert.match(String(errors[0][1]), /unknown page type/);
     }
   });
 }

@@ -51,14 +51,14 @@ test('a failed 3-D Secure (errorMsg) is shown on the checkout, then leaves the a
   page.close();
 });
 
-test('back from PayPal: Confirm PayPal with token, payerId, the ids and the products, then data-kf-next', async () => {
+test('back from PayPal: Confirm PayPal with token, payerId and the ids (the proxy adds the products), then data-kf-next', async () => {
   const page = await openPage(CHECKOUT, {
     url: 'https://shop.test/checkout.html?affId=A1&paypalAccept=1&token=EC-ABC123&PayerID=PAYER9',
     cookies: { kf_sid: SID, kf_oid: 'ABCDE12345' },
   });
   await waitFor(() => page.navigations.length > 0);
   const confirm = page.to('paypal')[0];
-  assert.deepEqual(confirm.body, { product1_id: '2', product1_qty: '1', campaignId: '3', sessionId: SID, orderId: 'ABCDE12345', token: 'EC-ABC123', payerId: 'PAYER9' });
+  assert.deepEqual(confirm.body, { campaignId: '3', sessionId: SID, orderId: 'ABCDE12345', token: 'EC-ABC123', payerId: 'PAYER9' });
   assert.match(confirm.key as string, /^[0-9a-f]{32}$/);
   assert.deepEqual(page.navigations, ['https://shop.test/upsell1.html']);
   assert.equal(page.win.location.href, 'https://shop.test/checkout.html?affId=A1');

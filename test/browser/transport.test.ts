@@ -4,7 +4,7 @@ import { Window } from 'happy-dom';
 import { createStorage } from '../../src/browser/storage.js';
 import { createTransport } from '../../src/browser/transport.js';
 
-const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false };
+const CONFIG = { endpoint: 'https://shop.test/kfunnel', debug: false, fraudPixel: false, pixels: true, analytics: true, currency: 'USD' };
 const PAGE_ORIGIN = 'https://shop.test';
 const newStorage = () => createStorage(new Window() as unknown as globalThis.Window);
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
