@@ -1,4 +1,4 @@
-import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
+import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
 import { mediaType } from '../server/body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
@@ -7,7 +7,7 @@ import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency
 import { formatLogLine, redactor, type LogEntry } from './log.js';
 import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
 import { readFields } from './params.js';
-import { applyPolicy, ROUTE_POLICY, type RoutePolicy } from './policy.js';
+import { applyPolicy, paramsFor, ROUTE_POLICY, type RoutePolicy } from './policy.js';
 import { RateLimiter } from './rate-limit.js';
 import { Refusal } from './refusals.js';
 import { returnLocation, returnUrls, verifyReturn } from './return-leg.js';
@@ -163,7 +163,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (knownOrderId) params.orderId = knownOrderId;
     if (policy.makesLead && !params.orderId) {
       // Make the lead first, so a lost answer of the order can be settled by its orderId.
-      const lead = await send(call, 'lead', leadParams(params), config.timeoutMs);
+      const lead = await send(call, 'lead', paramsFor('lead', params), config.timeoutMs);
       if (!lead.answer.orderId) return { ...lead.outcome, untouched: true };
       params.orderId = lead.answer.orderId;
       await progress(lead.answer.orderId);
@@ -172,13 +172,6 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const { outcome, answer } = await send(call, route, params, timeoutMs);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
     return outcome;
-  }
-
-  function leadParams(params: Record<string, string>): Record<string, string> {
-    const lead: Record<string, string> = {};
-    for (const name of ['campaignId', 'sessionId', 'ipAddress', 'affId', ...LEAD_FIELDS]) if (params[name] !== undefined) lead[name] = params[name];
-    for (const name of Object.keys(params)) if (/^(sourceValue[1-5]|custom[1-5]|custom_(order|customer)_\w+)$/.test(name)) lead[name] = params[name];
-    return lead;
   }
 
   /** The browser names where to go next and where it came from; Konnektive gets signed links back to the proxy. */

@@ -1,4 +1,5 @@
-import { jsonResponse } from '../server/body.js';
+import { jsonTextResponse } from '../server/body.js';
+import { errorEnvelope } from '../shared/konnektive.js';
 import { JSON_TYPE, textAnswer, type ProxyAnswer } from './exchange.js';
 
 /**
@@ -64,11 +65,16 @@ export class Refusal {
     return this.detail ? `${base} (${this.detail})` : base;
   }
 
+  /** The JSON body: the error envelope with this refusal's message and code. */
+  get body(): string {
+    return JSON.stringify(errorEnvelope(this.message, this.code));
+  }
+
   toAnswer(headers: Record<string, string> = {}): ProxyAnswer {
-    return textAnswer(this.status, JSON_TYPE, JSON.stringify({ result: 'ERROR', message: this.message, code: this.code }), headers);
+    return textAnswer(this.status, JSON_TYPE, this.body, headers);
   }
 
   toResponse(headers: Record<string, string> = {}): Response {
-    return jsonResponse(this.status, { result: 'ERROR', message: this.message, code: this.code }, headers);
+    return jsonTextResponse(this.status, this.body, headers);
   }
 }

@@ -1,4 +1,4 @@
-import type { KonnektiveAnswer } from '../shared/konnektive.js';
+import { errorEnvelope, type KonnektiveAnswer } from '../shared/konnektive.js';
 import { htmlResponse, jsonResponse, mediaType, readBody } from '../server/body.js';
 import { listen, toNodeListener, type Listening } from '../server/node.js';
 import {
@@ -57,7 +57,7 @@ const MAX_BODY = 1024 * 1024;
 const MAX_PARAMS = 500;
 const MAX_VALUE = 10_000;
 
-const envelope = (status: number, message: string) => jsonResponse(status, { result: 'ERROR', message });
+const envelope = (status: number, message: string) => jsonResponse(status, errorEnvelope(message));
 
 /** The pageBase of ApiContext for one request, per SandboxOptions.pages. */
 function pageBaseFor(pages: SandboxOptions['pages'], requestOrigin: string): ApiContext['pageBase'] {
@@ -317,7 +317,7 @@ export function createSandbox(options: SandboxOptions = {}) {
     const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
     const answer: KonnektiveAnswer =
       params.loginId !== loginId || params.password !== password
-        ? { result: 'ERROR', message: MESSAGES.auth }
+        ? errorEnvelope(MESSAGES.auth)
         : route.handle(params, ctx);
     store.recordCall(callRecord(route.name, params, answer, new Date(now()).toISOString()));
     if (fault?.mode === 'timeout') await sleep(fault.delayMs ?? 15_000);
