@@ -1,5 +1,6 @@
 import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
 import { mediaType } from '../server/body.js';
+import { readAnswer, summarize } from './answer.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
 import { fromWebRequest, HTML_TYPE, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';
@@ -89,27 +90,6 @@ export function requestIdMaker(seed: number): () => string {
   const prefix = (seed >>> 4).toString(16).padStart(7, '0') + 'abcdef'[(seed >>> 0) % 6];
   let counter = 0;
   return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
-}
-
-/** What the proxy needs from a Konnektive answer; Konnektive's messages are read defensively. */
-function summarize(answer: unknown): { result?: string; orderId?: string; completed: boolean; sessionId?: string } {
-  const { result, message } = (answer ?? {}) as { result?: unknown; message?: Record<string, unknown> };
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
-  const ok = result === 'SUCCESS';
-  return {
-    result: text(result),
-    orderId: ok ? text(message?.orderId) : undefined,
-    completed: ok && message?.orderStatus === 'COMPLETE',
-    sessionId: ok ? text(message?.sessionId) : undefined,
-  };
-}
-
-function readAnswer(body: string) {
-  try {
-    return summarize(JSON.parse(body));
-  } catch {
-    return summarize(undefined);
-  }
 }
 
 /** The signing secret: configured, else derived from real credentials, else (public demo credentials) random per process. */

@@ -24,7 +24,7 @@ export const DEFAULT_REDIS_PREFIX = 'kfunnel:';
 interface Client {
   connect(): Promise<unknown>;
   sendCommand<T = unknown>(args: string[], options?: { timeout?: number }): Promise<T>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
   destroy(): void;
   close?(): Promise<void>;
   quit?(): Promise<unknown>;

@@ -118,8 +118,11 @@ async function readParams(request: Request, url: URL): Promise<Params | Response
 
 /** One line of the call log: enough to follow a funnel, never card data. */
 function callRecord(name: string, params: Params, answer: KonnektiveAnswer, at: string) {
-  const message = answer.message as Record<string, unknown> | string;
-  const fromMessage = (key: string) => (typeof message === 'object' && message ? (message[key] as string | undefined) : undefined);
+  const { message } = answer;
+  const fromMessage = (key: string) => {
+    const value: unknown = typeof message === 'object' && message !== null ? Reflect.get(message, key) : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
   return {
     endpoint: name,
     result: answer.result,
@@ -186,9 +189,9 @@ const PAGE_ROUTES: ReadonlyArray<{
 }> = [
   {
     path: /^\/(_sandbox)?$/,
-    handle: ({ store, url }) => htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0')),
+    handle: ({ store, url }) => htmlResponse(200, inspectorPage(snapshot(store), url.searchParams.get('refresh') !== '0')),
   },
-  { path: /^\/_sandbox\/live$/, handle: ({ store }) => htmlResponse(200, inspectorSections(snapshot(store) as never)) },
+  { path: /^\/_sandbox\/live$/, handle: ({ store }) => htmlResponse(200, inspectorSections(snapshot(store))) },
   {
     path: /^\/_sandbox\/inspector\.js$/,
     handle: () => new Response(INSPECTOR_SCRIPT, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } }),
