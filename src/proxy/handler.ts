@@ -108,7 +108,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config: ProxyConfig = resolveConfig(options);
   // Seeded here, not at module load: Workers refuse random values in global scope, so a module-level
   // draw would stop the Worker from starting at all.
-  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
+  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0] ?? 0);
   const signer = new Signer(signingSecret(config));
   const store = config.store;
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
@@ -362,11 +362,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const base = config.basePath;
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new Refusal('unknown_route');
     const sub = url.pathname.slice(base.length);
-    const returning = sub.match(/^\/return\/([se])\/([A-Za-z0-9_.-]+)$/);
-    if (returning) {
+    const [, kind, token] = sub.match(/^\/return\/([se])\/([A-Za-z0-9_.-]+)$/) ?? [];
+    if (kind && token) {
       entry.route = 'return';
       if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('method_not_allowed');
-      return returnLeg(request, returning[1] as 's' | 'e', returning[2], entry);
+      return returnLeg(request, kind as 's' | 'e', token, entry);
     }
     const route = sub.slice(1);
     if (!Object.hasOwn(ENDPOINTS, route)) throw new Refusal('unknown_route');

@@ -208,7 +208,8 @@ export function applyPolicy(route: RouteName, input: Record<string, string>, con
     throw new Refusal('bad_prepaid_type');
   }
   if (policy.campaign) {
-    if (params.campaignId === undefined && config.campaignIds.length === 1) params.campaignId = config.campaignIds[0];
+    const [only, ...others] = config.campaignIds;
+    if (params.campaignId === undefined && only !== undefined && !others.length) params.campaignId = only;
     if (params.campaignId !== undefined && config.campaignIds.length && !config.campaignIds.includes(params.campaignId)) {
       throw new Refusal('campaign_not_allowed', params.campaignId.slice(0, 20));
     }

@@ -111,7 +111,7 @@ async function readParams(request: Request, url: URL): Promise<Params | Response
   }
   const keys = Object.keys(params);
   if (keys.length > MAX_PARAMS) return envelope(200, `Too many parameters (${keys.length}); the limit is ${MAX_PARAMS}`);
-  const tooLong = keys.find((key) => params[key].length > MAX_VALUE || key.length > 200);
+  const tooLong = keys.find((key) => (params[key] ?? '').length > MAX_VALUE || key.length > 200);
   if (tooLong) return envelope(200, `Parameter ${tooLong.slice(0, 60)} is too long`);
   return params;
 }
@@ -210,7 +210,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   },
   {
     path: /^\/_sandbox\/pixel\/([0-9a-f]{32})\/(fraud|affiliate)\.(gif|js)$/,
-    handle: ({ url, store, now }, [, sessionId, kind, type]) => {
+    handle: ({ url, store, now }, [, sessionId = '', kind, type]) => {
       const pageType = url.searchParams.get('pageType')?.slice(0, 20) || undefined;
       store.recordPixel({ sessionId, pixel: kind as 'fraud' | 'affiliate', element: type === 'gif' ? 'img' : 'script', pageType, at: new Date(now()).toISOString() });
       const headers = { 'cache-control': 'no-store', 'content-type': type === 'gif' ? 'image/gif' : 'text/javascript; charset=utf-8' };
@@ -220,7 +220,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   {
     // The alternative-payment provider's stand-in page, and its approve / cancel buttons.
     path: /^\/_sandbox\/pay\/([0-9a-f]{24})(\/approve|\/cancel)?$/,
-    handle: (call, [, token, action]) => {
+    handle: (call, [, token = '', action]) => {
       const charge = call.store.pending.get(token);
       if (!action) {
         const order = charge && call.store.orders.get(charge.orderId);
@@ -252,7 +252,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   {
     // The 3-D Secure challenge page, and its approve / fail buttons.
     path: /^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/,
-    handle: (call, [, token, action]) => {
+    handle: (call, [, token = '', action]) => {
       const charge = call.store.pending.get(token);
       // A payment page's token only works on its own page: an alternative payment is not a 3-D Secure check.
       if (charge?.kind === 'prepaid') return expiredPage();
@@ -279,7 +279,7 @@ const PAGE_ROUTES: ReadonlyArray<{
     // PayPal's approve / cancel buttons: approval returns to the shop's salesUrl, which calls Confirm PayPal.
     path: /^\/_sandbox\/paypal\/(EC-[0-9A-F]{16})\/(approve|cancel)$/,
     post: true,
-    handle: ({ ctx }, [, token, action]) => {
+    handle: ({ ctx }, [, token = '', action]) => {
       if (action === 'approve') {
         const done = approvePending(token, ctx);
         if (typeof done === 'string') return htmlResponse(409, messagePage('PayPal', done));

@@ -48,9 +48,10 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<{ bod
 export function toWebRequest(req: IncomingMessage, body?: Buffer): Request {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
     try {
-      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      headers.append(raw[i] as string, raw[i + 1] as string);
     } catch {
       // A header value the Fetch API refuses is dropped rather than failing the whole request.
     }
@@ -101,9 +102,11 @@ function rawHeaderReader(raw: string[]): HeaderReader {
     get(name: string): string | null {
       const wanted = name.toLowerCase();
       let value: string | null = null;
-      for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i].length !== wanted.length || raw[i].toLowerCase() !== wanted) continue;
-        value = value === null ? raw[i + 1] : `${value}${wanted === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const header = raw[i] as string;
+        if (header.length !== wanted.length || header.toLowerCase() !== wanted) continue;
+        const next = raw[i + 1] as string;
+        value = value === null ? next : `${value}${wanted === 'cookie' ? '; ' : ', '}${next}`;
       }
       return value;
     },

@@ -65,7 +65,8 @@ const ADDRESS_LIMITS: Record<string, number> = {
 export const ADDRESS_FIELDS: readonly string[] = /* @__PURE__ */ Object.keys(ADDRESS_LIMITS);
 
 /** The billing field of an address field: `FirstName` -> `firstName`. */
-export const billing = (field: string) => field[0].toLowerCase() + field.slice(1);
+// Asserted, not checked: the names are non-empty literals, and the browser bundle counts every byte.
+export const billing = (field: string) => field[0]!.toLowerCase() + field.slice(1);
 
 export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.fromEntries([
   ['emailAddress', 255],
