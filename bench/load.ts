@@ -17,9 +17,9 @@ const SITE = 'http://shop.load.test';
 
 /** One visitor's funnel; each step reads the ids (and the visitor cookie) from the answers before it. */
 function visit(visitor: number) {
-  const ids: Record<string, string> = {};
+  const ids: Partial<Record<string, string>> = {};
   let cookie = '';
-  const json = (path: string, body: Record<string, string>, key?: string): Shot => ({
+  const json = (path: string, body: Partial<Record<string, string>>, key?: string): Shot => ({
     path: `/kfunnel/${path}`,
     headers: {
       host: new URL(SITE).host,
@@ -46,7 +46,7 @@ function visit(visitor: number) {
   const remember = (body: string, cookies: string[]) => {
     Object.assign(ids, pickIds(body));
     // Like a browser: the visitor cookie from the first answer goes with every later request.
-    const visitorCookie = cookies.map((c) => c.split(';')[0]).find((c) => c.startsWith('kf_v='));
+    const visitorCookie = cookies.map((c) => c.split(';', 1)[0] ?? '').find((c) => c.startsWith('kf_v='));
     if (visitorCookie && !cookie) cookie = visitorCookie;
   };
   return { steps, remember };
@@ -106,8 +106,7 @@ export async function load(mode: 'single' | 'redis' = 'single') {
   }
   const proxies = await Promise.all(Array.from({ length: mode === 'redis' ? 2 : 1 }, () => startChild('proxy', env)));
   try {
-    const bases = proxies.map((p) => new URL(p.url));
-    const agents = proxies.map(() => new Agent({ keepAlive: true, maxSockets: CONNECTIONS }));
+    const instances = proxies.map((p) => ({ base: new URL(p.url), agent: new Agent({ keepAlive: true, maxSockets: CONNECTIONS }) }));
     const latencies: number[] = [];
     const problems: Record<string, number> = {};
     const names = [...proxies.map((_, i) => (proxies.length > 1 ? `proxy ${String.fromCharCode(65 + i)}` : 'proxy')), 'sandbox'];
@@ -133,10 +132,10 @@ export async function load(mode: 'single' | 'redis' = 'single') {
           const n = ++issued;
           if (checkpoints.includes(n)) await Promise.all([sample(String(n)), audit.read(sandbox)]);
           // Round robin over the instances, request by request: a visit's steps land on both.
-          const target = turn++ % proxies.length;
+          const { base, agent } = instances[turn++ % instances.length]!;
           const t0 = process.hrtime.bigint();
           try {
-            const { status, body, cookies } = await post(bases[target], agents[target], step());
+            const { status, body, cookies } = await post(base, agent, step());
             latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
             if (status !== 200 || !body.includes('"SUCCESS"')) {
               const key = `HTTP ${status} ${body.slice(0, 80)}`;
@@ -156,7 +155,7 @@ export async function load(mode: 'single' | 'redis' = 'single') {
     await sample(`${REQUESTS} (done)`);
     await audit.read(sandbox);
     const charges = audit.summary();
-    agents.forEach((a) => a.destroy());
+    instances.forEach(({ agent }) => agent.destroy());
     latencies.sort((a, b) => a - b);
     const errors = Object.values(problems).reduce((a, b) => a + b, 0);
     const markdown = [

@@ -25,7 +25,7 @@ const HOOKS = `(() => {
   };
 })();`;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function benchStartup(): Promise<string> {
   const serving = await startServe({ root: 'demo-landers', port: 0, scriptDir: 'dist', csp: true, proxy: { rateLimitPerMinute: 0, log: () => {} } });

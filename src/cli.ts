@@ -60,7 +60,7 @@ function accepting(origins: string[], state: string): string {
   State:     ${state}`;
 }
 
-const card = TEST_CARDS[0].number.replace(/(\d{4})(?=\d)/g, '$1 ');
+const card = TEST_CARDS[0]?.number.replace(/(\d{4})(?=\d)/g, '$1 ');
 
 async function main(argv: string[]): Promise<void> {
   let parsed;

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { startRedis } from './helpers/redis.js';
+import { capture } from './helpers/text.js';
 
 const BIN = new URL('../bin/kfunnel.js', import.meta.url).pathname;
 const running: ChildProcess[] = [];
@@ -28,7 +29,7 @@ const form = (params: Record<string, string>) => ({ method: 'POST', body: new UR
 describe('npx kfunnel', () => {
   test('sandbox: all six endpoints answer in the envelope, and the inspector shows the funnel', async () => {
     const { banner } = await start(['sandbox', '--port', '0']);
-    const base = banner.match(/(http:\/\/127\.0\.0\.1:\d+)/)![1];
+    const base = capture(banner, /(http:\/\/127\.0\.0\.1:\d+)/);
     const api = async (path: string, params: Record<string, string>) => (await fetch(`${base}${path}`, form(params))).json();
     const click = await api('/landers/clicks/import/', { pageType: 'presellPage', campaignId: '3', requestUri: 'http://x.test/?affId=CLI1' });
     const sessionId = click.message.sessionId;
@@ -47,7 +48,7 @@ describe('npx kfunnel', () => {
   test('serve: landers, script and proxy on one origin, against an embedded sandbox it names', async () => {
     const { banner } = await start(['serve', '--port', '0', '--csp']);
     assert.match(banner, /embedded sandbox/);
-    const base = banner.match(/Landers:\s+(http:\/\/localhost:\d+)/)![1];
+    const base = capture(banner, /Landers:\s+(http:\/\/localhost:\d+)/);
     const page = await fetch(`${base}/checkout.html`);
     assert.match(page.headers.get('content-security-policy') as string, /script-src 'self'/);
     assert.match(banner, new RegExp(`Script:\\s+${base}/kfunnel/kfunnel\\.min\\.js`));
@@ -64,10 +65,10 @@ describe('npx kfunnel', () => {
 
   test('proxy with credentials in the environment forwards to KONNEKTIVE_API_URL', async () => {
     const { banner: sandboxBanner } = await start(['sandbox', '--port', '0'], { KONNEKTIVE_LOGIN_ID: 'cli-login', KONNEKTIVE_PASSWORD: 'cli-password' });
-    const upstream = sandboxBanner.match(/(http:\/\/127\.0\.0\.1:\d+)/)![1];
+    const upstream = capture(sandboxBanner, /(http:\/\/127\.0\.0\.1:\d+)/);
     const { banner } = await start(['proxy', '--port', '0'], { KONNEKTIVE_LOGIN_ID: 'cli-login', KONNEKTIVE_PASSWORD: 'cli-password', KONNEKTIVE_API_URL: upstream });
     assert.ok(banner.includes(upstream), banner);
-    const base = banner.match(/Routes: (http:\/\/\S+:\d+)/)![1];
+    const base = capture(banner, /Routes: (http:\/\/\S+:\d+)/);
     const click = await fetch(`${base}/kfunnel/click`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: '{"pageType":"presellPage","campaignId":"3","requestUri":"http://x.test/"}' });
     assert.equal((await click.json()).result, 'SUCCESS');
   });

@@ -23,14 +23,16 @@ describe('DurableObjectStore on workerd', () => {
 
   /** Runs the calls concurrently inside one Worker instance; results in order. */
   async function run(instance: number, calls: unknown[][]): Promise<any[]> {
-    const response = await workers[instance].fetch('http://store.test/', { method: 'POST', body: JSON.stringify(calls) });
+    const worker = workers[instance];
+    assert.ok(worker, `worker ${instance} started`);
+    const response = await worker.fetch('http://store.test/', { method: 'POST', body: JSON.stringify(calls) });
     assert.equal(response.status, 200);
     return response.json();
   }
   /** The same calls split over both instances (two isolates), all in flight at once. */
   async function runOnBoth(calls: unknown[][]): Promise<any[]> {
     const halves = await Promise.all([run(0, calls.filter((_, i) => i % 2 === 0)), run(1, calls.filter((_, i) => i % 2 === 1))]);
-    return calls.map((_, i) => halves[i % 2][Math.floor(i / 2)]);
+    return calls.map((_, i) => halves[i % 2]?.[Math.floor(i / 2)]);
   }
 
   before(async () => {
@@ -157,8 +159,8 @@ describe('createWorker and DurableObjectStore without a working Cloudflare setup
     const body = await noBinding.text();
     assert.equal(noBinding.status, 500);
     assert.doesNotMatch(body, /KFUNNEL_STORE|p-secret/);
-    assert.match(errors[0], /loginId and password are required/);
-    assert.match(errors[1], /no Durable Object binding "KFUNNEL_STORE"/);
+    assert.match(errors[0] ?? '', /loginId and password are required/);
+    assert.match(errors[1] ?? '', /no Durable Object binding "KFUNNEL_STORE"/);
   });
 
   test('options from the bindings: vars and secrets as configFromEnv reads them, Cloudflare defaults, code options win', () => {

@@ -47,7 +47,7 @@ function setup(confirmAfterMs: number) {
     if (key) headers['idempotency-key'] = key;
     const response = await handler(new Request(`${SITE}/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) }));
     const set = response.headers.getSetCookie().find((c) => c.startsWith('__Host-kf_v='));
-    if (set) cookie = set.split(';')[0];
+    if (set) cookie = set.split(';', 1)[0] ?? '';
     return { status: response.status, body: JSON.parse(await response.text()) };
   };
   const buy = async () => {
@@ -70,7 +70,7 @@ describe('funnel completion', () => {
     assert.equal(confirms().length, 0);
     await until(async () => (await store.get(`confirmed:${orderId}`))?.includes('"done"') === true, 'the scheduled confirm');
     assert.equal(confirms().length, 1);
-    assert.equal(sandbox.state().orders[0].confirmations, 1);
+    assert.equal(sandbox.state().orders[0]?.confirmations, 1);
     // Nothing is left to send it again.
     assert.deepEqual(await store.claimDue(CONFIRM_SCHEDULE, Number.MAX_SAFE_INTEGER, 10), []);
     await handler.close?.();
@@ -97,6 +97,7 @@ describe('funnel completion', () => {
     const upsale = await call('upsale', { sessionId, orderId, productId: '10' }, 'upsale-key-0001');
     assert.equal(upsale.body.result, 'SUCCESS');
     const [paid, moved] = store.scheduled.filter((s) => s.member === orderId);
+    assert.ok(paid && moved, 'scheduled at the payment, and again at the upsale');
     assert.ok(paid.at >= beforeOrder + 60_000 && paid.at <= beforeUpsale + 60_000);
     assert.ok(moved.at >= beforeUpsale + 60_000, 'due 60 s after the upsale');
     // Still one entry: moved, not added.

@@ -10,14 +10,14 @@ test('every package export and its types exist after the build', () => {
   }
 });
 
-for (const [entry, file] of [['kfunnel/proxy/fetch', 'proxy-fetch.js'], ['kfunnel/proxy/cloudflare', 'proxy-cloudflare.js']]) test(`${entry} imports nothing from Node, so edge runtimes can load it`, () => {
+for (const [entry, file] of [['kfunnel/proxy/fetch', 'proxy-fetch.js'], ['kfunnel/proxy/cloudflare', 'proxy-cloudflare.js']] as const) test(`${entry} imports nothing from Node, so edge runtimes can load it`, () => {
   const seen = new Set<string>();
   const walk = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     const code = readFileSync(`dist/${file}`, 'utf8');
     assert.doesNotMatch(code, /from\s*["']node:|require\(["']node:|from\s*["'](http|https|net|fs|stream)["']/, `${file} imports a Node module`);
-    for (const [, next] of code.matchAll(/from\s*"\.\/([^"]+)"/g)) walk(next);
+    for (const [, next = ''] of code.matchAll(/from\s*"\.\/([^"]+)"/g)) walk(next);
   };
   walk(file);
   assert.ok(seen.size > 1);

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 // @ts-expect-error: a plain .mjs script without declarations
 import { cdnSnippet, sriOf } from '../scripts/sri.mjs';
+import { capture } from './helpers/text.js';
 
 const run = promisify(execFile);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -33,7 +34,7 @@ test('the package needs no runtime dependency: the server build imports only Nod
     const code = readFileSync(join('dist', file), 'utf8');
     const imports = [...code.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*["']([^"']+)["']/gm), ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)];
     assert.ok(file !== 'cli.js' || imports.length > 0, 'the import scan sees imports');
-    for (const [, specifier] of imports) {
+    for (const [, specifier = ''] of imports) {
       assert.ok(specifier.startsWith('node:') || specifier.startsWith('./'), `dist/${file} imports ${specifier}`);
     }
   }
@@ -75,7 +76,7 @@ test('npm pack holds exactly bin/, dist/ and the README; installed offline in an
     });
     child.on('exit', (code) => reject(new Error(`npx kfunnel serve exited ${code}: ${text}`)));
   });
-  const base = banner.match(/Landers:\s+(http:\/\/localhost:\d+)/)![1];
+  const base = capture(banner, /Landers:\s+(http:\/\/localhost:\d+)/);
   assert.match(banner, new RegExp(`Script:\\s+${base}/kfunnel/kfunnel\\.min\\.js`));
   assert.match(await (await fetch(`${base}/`)).text(), /My lander/);
   const served = await fetch(`${base}/kfunnel/kfunnel.min.js`);

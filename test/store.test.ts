@@ -254,7 +254,7 @@ describe('RedisStore', () => {
       const store = new RedisStore({ url: locked.url, log: (line) => lines.push(line) });
       await assert.rejects(store.get('x'), StoreUnavailableError);
       assert.equal(lines.length, 1, lines.join('\n'));
-      assert.match(lines[0], /store: redis unavailable .*NOAUTH/);
+      assert.match(lines[0] ?? '', /store: redis unavailable .*NOAUTH/);
       await store.close();
       const allowed = new RedisStore({ url: locked.url.replace('redis://', 'redis://:right-password@'), log: (line) => lines.push(line) });
       await allowed.put('x', '1', 1000);

@@ -28,7 +28,7 @@ interface Target {
   close(): Promise<void>;
 }
 const PROXY_OPTIONS = { rateLimitPerMinute: 0, timeoutMs: 1500, moneyTimeoutMs: 1500, log: () => {} };
-const TARGETS: Record<string, () => Promise<Target>> = {
+const TARGETS = {
   'kfunnel serve': async () => {
     const serving = await startServe({ port: 0, sandbox: LOGIN, proxy: PROXY_OPTIONS });
     return { url: serving.url, otherUrl: serving.url.replace('localhost', '127.0.0.1'), sandbox: serving.sandbox!.sandbox, close: serving.close };
@@ -42,7 +42,7 @@ const TARGETS: Record<string, () => Promise<Target>> = {
     };
     return { url: proxy.url, otherUrl: proxy.url.replace('127.0.0.1', 'localhost'), sandbox: upstream.sandbox, close };
   },
-};
+} satisfies Record<string, () => Promise<Target>>;
 let server: Target;
 const sandbox = () => server.sandbox;
 const state = () => sandbox().state();
@@ -68,7 +68,7 @@ class Visitor {
     if (options.key) headers['idempotency-key'] = options.key;
     const response = await fetch(`${this.origin}/kfunnel/${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
     for (const cookie of response.headers.getSetCookie()) {
-      const pair = cookie.split(';')[0];
+      const pair = cookie.split(';', 1)[0] ?? '';
       this.cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
     }
     const text = await response.text();
@@ -238,7 +238,7 @@ for (const [name, start] of Object.entries(TARGETS)) {
         assert.equal(preclaim.body.code, 'not_your_order');
         const confirm = await buyer.post('confirm', { orderId }, { key });
         assert.equal(confirm.body.result, 'SUCCESS', confirm.text);
-        assert.equal(state().orders[0].confirmations, 1);
+        assert.equal(state().orders[0]?.confirmations, 1);
       });
     });
 
@@ -272,7 +272,7 @@ for (const [name, start] of Object.entries(TARGETS)) {
           await other.post('click', { pageType: 'upsellPage1', sessionId }, { headers: { 'kfunnel-handoff': token } });
           assert.equal((await other.post('confirm', { orderId })).body.code, 'not_your_order');
         }
-        assert.equal(state().orders[0].confirmations, 0);
+        assert.equal(state().orders[0]?.confirmations, 0);
       });
 
     });
@@ -298,7 +298,7 @@ describe('trust model: the store under pressure (attack 7)', () => {
       return { status: response.status, body: await response.json(), cookies: response.headers.getSetCookie() };
     };
     const click = await post('click', { pageType: 'checkoutPage', campaignId: '3', requestUri: 'http://shop.test/' }, '', 'unused-click-key');
-    const cookie = click.cookies.find((c) => c.startsWith('kf_v='))!.split(';')[0];
+    const cookie = click.cookies.find((c) => c.startsWith('kf_v='))?.split(';', 1)[0] ?? '';
     const order = { campaignId: '3', sessionId: click.body.message.sessionId, ...CUSTOMER, ...CARD, product1_id: '2' };
     const paid = await post('order', order, cookie, 'the-paid-attempt');
     assert.equal(paid.body.message.orderStatus, 'COMPLETE');

@@ -80,9 +80,8 @@ async function start(env: Environment, config: Context['config'], session: Conte
   const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
   const partialLeads = createPartialLeads(ctx);
   const submit = bindForms(ctx, partialLeads.idle);
-  if (pageType === 'leadPage' || pageType === 'checkoutPage') {
-    for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form=lead],form[data-kf-form=order]')) partialLeads.watch(form);
-  }
+  // Lead and order forms (on lead and checkout pages, whatever a page is declared) send partial leads.
+  for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form=lead],form[data-kf-form=order]')) partialLeads.watch(form);
   restoreForms(ctx, !!arrival.errorMsg);
   await handleReturns(ctx, arrival);
   fillTexts(ctx);

@@ -52,7 +52,7 @@ export function setBusy(form: HTMLFormElement, on: boolean): void {
   }
 }
 
-export function fail(ctx: Context, form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = [], next?: string | null): false {
+export function fail(ctx: Context, form: HTMLFormElement | null, action: Action, code: string, summary: string, fields: FieldError[] = [], next?: string | null | false): false {
   if (form) {
     showErrors(form, fields, summary, next && resolveUrl(ctx.doc, next));
     setBusy(form, false);
@@ -69,8 +69,8 @@ export function settle(ctx: Context, form: HTMLFormElement | null, action: Actio
   if (!result.ok) {
     const [summary, fields, routed] = explainFailure(action, result);
     const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
-    // A one-click upsell that was not added offers the way on: the form's next page, or its decline link's.
-    if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' ? next ?? form?.querySelector('[data-kf-decline][href]')?.getAttribute('href') : null);
+    // A one-click upsell that was not added offers the way on: the form's next page.
+    if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && next);
     emit(target, 'error', { action, code: routed, message: summary, fields });
     const url = new URL(routeTo, doc.baseURI);
     url.searchParams.set('sessionId', ctx.session.get('sessionId') ?? '');

@@ -1,5 +1,5 @@
 import ky from 'ky';
-import type { RouteName } from '../shared/konnektive.js';
+import { MONEY_ROUTES, type RouteName } from '../shared/konnektive.js';
 import { DEFAULTS, type FunnelConfig } from './config.js';
 import { STORAGE_KEYS } from './context.js';
 import type { Storage_ } from './storage.js';
@@ -29,7 +29,6 @@ export interface SendOptions {
 
 export type Send = (route: RouteName, payload: Record<string, string>, options?: SendOptions) => Promise<Result>;
 
-const MONEY: ReadonlyArray<RouteName> = ['order', 'upsale', 'paypal'];
 /** After these the same attempt may be resent. */
 const RETRYABLE: ReadonlyArray<number> = [0, 409, 429, 502, 503, 504];
 /** The proxy's visitor token: the response and request header, and its sessionStorage key. */
@@ -54,7 +53,7 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
       const response = await ky.post(`${config.endpoint}/${route}`, {
         json: payload,
         headers,
-        timeout: MONEY.includes(route) ? DEFAULTS.moneyTimeoutMs : DEFAULTS.timeoutMs,
+        timeout: MONEY_ROUTES.includes(route) ? DEFAULTS.moneyTimeoutMs : DEFAULTS.timeoutMs,
         retry: 0,
         throwHttpErrors: false,
         keepalive,

@@ -1,4 +1,5 @@
 import { FIELD_MAX_LENGTH } from '../shared/konnektive.js';
+import { EMAIL, isPhone } from '../shared/rules.js';
 import { message } from './messages.js';
 
 export interface FieldError {
@@ -14,8 +15,8 @@ type Rule = (value: string) => string | false;
  * before any call reaches Konnektive and answers field by field, shown like these (forms.ts).
  */
 const FORMAT: Record<string, Rule> = {
-  emailAddress: (v) => !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(v) && message('email'),
-  phoneNumber: (v) => !(/^\+?[\d\s().-]+$/.test(v) && /^\d{7,15}$/.test(v.replace(/\D/g, ''))) && message('phone'),
+  emailAddress: (v) => !EMAIL.test(v) && message('email'),
+  phoneNumber: (v) => !isPhone(v) && message('phone'),
 };
 
 /** The format or length problem of one value, if any; an empty value has none. */

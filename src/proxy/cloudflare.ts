@@ -10,6 +10,7 @@
  * KONNEKTIVE_* secrets, KFUNNEL_* vars, the Durable Object namespace (KFUNNEL_STORE) and the assets
  * (ASSETS). Nothing here imports from Node.
  */
+import { errorEnvelope } from '../shared/konnektive.js';
 import type { DurableObjectNamespace, ExecutionContext, Fetcher } from './cloudflare-types.js';
 import { Completion, CONFIRM_SCHEDULE } from './completion.js';
 import { configFromEnv, PROXY_DEFAULTS, resolveConfig, type ProxyOptions } from './config.js';
@@ -44,11 +45,9 @@ export interface KfunnelWorker {
   fetch(request: Request, env: WorkerEnv, ctx?: ExecutionContext): Promise<Response>;
 }
 
-const NOT_CONFIGURED = JSON.stringify({
-  result: 'ERROR',
-  message: 'The payment proxy is not configured yet. The site owner can find the reason in the Worker logs.',
-  code: 'not_configured',
-});
+const NOT_CONFIGURED = JSON.stringify(
+  errorEnvelope('The payment proxy is not configured yet. The site owner can find the reason in the Worker logs.', 'not_configured'),
+);
 
 /** The Durable Object store from the bindings; a missing binding is a deployment mistake, said plainly. */
 export function storeFromEnv(env: WorkerEnv, options: Pick<WorkerOptions, 'storeBinding' | 'objectName'> = {}): DurableObjectStore {

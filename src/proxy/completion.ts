@@ -13,6 +13,7 @@ import type { ProxyConfig } from './config.js';
 import { formatLogLine } from './log.js';
 import { randomId } from './signing.js';
 import { closeOwnedStore } from './store-from-config.js';
+import { parseAnswer } from './answer.js';
 import { forward, type UpstreamResult } from './upstream.js';
 
 /** The store's schedule of orders waiting for their automatic Confirm Order. */
@@ -35,13 +36,8 @@ function parseSlot(raw: string | undefined): Slot | undefined {
 
 /** The recorded answer for a caller that did not send: Konnektive's, or an honest "lost, not resent". */
 function replay(slot: Extract<Slot, { state: 'done' }>): UpstreamResult {
-  if (slot.text !== undefined) {
-    try {
-      return { ok: true, answer: JSON.parse(slot.text), text: slot.text };
-    } catch {
-      // fall through
-    }
-  }
+  const answer = slot.text === undefined ? undefined : parseAnswer(slot.text);
+  if (answer && slot.text !== undefined) return { ok: true, answer, text: slot.text };
   return { ok: false, code: 'upstream_bad_response', detail: 'the confirmation was sent; its answer was lost (not sent again)' };
 }
 

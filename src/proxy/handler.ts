@@ -1,5 +1,6 @@
-import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
+import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
 import { mediaType } from '../server/body.js';
+import { readAnswer, summarize } from './answer.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
 import { fromWebRequest, HTML_TYPE, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';
@@ -7,7 +8,7 @@ import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency
 import { formatLogLine, redactor, type LogEntry } from './log.js';
 import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
 import { readFields } from './params.js';
-import { applyPolicy, ROUTE_POLICY, type RoutePolicy } from './policy.js';
+import { applyPolicy, paramsFor, ROUTE_POLICY, type RoutePolicy } from './policy.js';
 import { RateLimiter } from './rate-limit.js';
 import { Refusal } from './refusals.js';
 import { returnLocation, returnUrls, verifyReturn } from './return-leg.js';
@@ -96,27 +97,6 @@ export function requestIdMaker(seed: number): () => string {
   return () => `${prefix}${(++counter % 2 ** 32).toString(16).padStart(8, '0')}`;
 }
 
-/** What the proxy needs from a Konnektive answer; Konnektive's messages are read defensively. */
-function summarize(answer: unknown): { result?: string; orderId?: string; completed: boolean; sessionId?: string } {
-  const { result, message } = (answer ?? {}) as { result?: unknown; message?: Record<string, unknown> };
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
-  const ok = result === 'SUCCESS';
-  return {
-    result: text(result),
-    orderId: ok ? text(message?.orderId) : undefined,
-    completed: ok && message?.orderStatus === 'COMPLETE',
-    sessionId: ok ? text(message?.sessionId) : undefined,
-  };
-}
-
-function readAnswer(body: string) {
-  try {
-    return summarize(JSON.parse(body));
-  } catch {
-    return summarize(undefined);
-  }
-}
-
 /** The signing secret: configured, else derived from real credentials, else (public demo credentials) random per process. */
 function signingSecret(config: ProxyConfig): string {
   if (config.secret) return config.secret;
@@ -133,7 +113,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config: ProxyConfig = resolveConfig(options);
   // Seeded here, not at module load: Workers refuse random values in global scope, so a module-level
   // draw would stop the Worker from starting at all.
-  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0]);
+  const requestId = requestIdMaker(crypto.getRandomValues(new Uint32Array(1))[0] ?? 0);
   const signer = new Signer(signingSecret(config));
   const store = config.store;
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
@@ -168,7 +148,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (knownOrderId) params.orderId = knownOrderId;
     if (policy.makesLead && !params.orderId) {
       // Make the lead first, so a lost answer of the order can be settled by its orderId.
-      const lead = await send(call, 'lead', leadParams(params), config.timeoutMs);
+      const lead = await send(call, 'lead', paramsFor('lead', params), config.timeoutMs);
       if (!lead.answer.orderId) return { ...lead.outcome, untouched: true };
       params.orderId = call.madeOrderId = lead.answer.orderId;
       await progress(lead.answer.orderId);
@@ -183,13 +163,6 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (purchase) outcome.body = withPurchase(outcome.body, purchase);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
     return outcome;
-  }
-
-  function leadParams(params: Record<string, string>): Record<string, string> {
-    const lead: Record<string, string> = {};
-    for (const name of ['campaignId', 'sessionId', 'ipAddress', 'affId', ...LEAD_FIELDS]) if (params[name] !== undefined) lead[name] = params[name];
-    for (const name of Object.keys(params)) if (/^(sourceValue[1-5]|custom[1-5]|custom_(order|customer)_\w+)$/.test(name)) lead[name] = params[name];
-    return lead;
   }
 
   /** The browser names where to go next and where it came from; Konnektive gets signed links back to the proxy. */
@@ -405,11 +378,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const base = config.basePath;
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new Refusal('unknown_route');
     const sub = url.pathname.slice(base.length);
-    const returning = sub.match(/^\/return\/([se])\/([A-Za-z0-9_.-]+)$/);
-    if (returning) {
+    const [, kind, token] = sub.match(/^\/return\/([se])\/([A-Za-z0-9_.-]+)$/) ?? [];
+    if (kind && token) {
       entry.route = 'return';
       if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('method_not_allowed');
-      return returnLeg(request, returning[1] as 's' | 'e', returning[2], entry);
+      return returnLeg(request, kind as 's' | 'e', token, entry);
     }
     const route = sub.slice(1);
     if (!Object.hasOwn(ENDPOINTS, route)) throw new Refusal('unknown_route');

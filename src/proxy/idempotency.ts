@@ -66,7 +66,7 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof T
 
 export const refusalOutcome = (refusal: Refusal, known: boolean, upstream?: string): Outcome => ({
   status: refusal.status,
-  body: JSON.stringify({ result: 'ERROR', message: refusal.message, code: refusal.code }),
+  body: refusal.body,
   known,
   code: refusal.code,
   upstream,

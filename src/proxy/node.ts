@@ -30,7 +30,7 @@ export function kfunnelMiddleware(options: ProxyOptions) {
   const basePath = '/' + (options.basePath ?? '/kfunnel').replace(/^\/+|\/+$/g, '');
   // `close()` stops the proxy's timer and its Redis connection (when it made one from redisUrl).
   return Object.assign((req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, next: Next): void => {
-    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+    const path = (req.originalUrl ?? req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
     let parsed: Request | undefined;
     try {

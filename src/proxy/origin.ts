@@ -61,8 +61,8 @@ export function visitorAddress(request: WithHeaders, peer: string, trustProxy: T
   if (trustProxy === 'cloudflare') return request.headers.get('cf-connecting-ip')?.trim() || peer;
   if (trustProxy) {
     const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (hops.length >= trustProxy.hops) return hops[hops.length - trustProxy.hops];
-    if (hops.length) return hops[0];
+    const hop = hops.length >= trustProxy.hops ? hops[hops.length - trustProxy.hops] : hops[0];
+    if (hop) return hop;
   }
   return peer;
 }

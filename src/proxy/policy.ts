@@ -1,12 +1,12 @@
-import { CARD_FIELDS, LEAD_FIELDS, PREPAID_TYPES, type RouteName } from '../shared/konnektive.js';
+import { AFFILIATE_FIELD, CARD_FIELDS, CUSTOM_FIELD, LEAD_FIELDS, MONEY_ROUTES, PREPAID_TYPES, type RouteName } from '../shared/konnektive.js';
 import type { ProxyConfig } from './config.js';
 import { Refusal } from './refusals.js';
 
 type FieldRule = string | RegExp;
 
 const CUSTOMER: FieldRule[] = [...LEAD_FIELDS];
-const AFFILIATE: FieldRule[] = ['affId', /^sourceValue[1-5]$/];
-const CUSTOM: FieldRule[] = [/^custom[1-5]$/, /^custom_(order|customer)_\w{1,40}$/];
+const AFFILIATE: FieldRule[] = [AFFILIATE_FIELD];
+const CUSTOM: FieldRule[] = [CUSTOM_FIELD];
 const PRODUCTS: FieldRule[] = [/^product([1-9]|1\d|20)_(id|qty)$/, /^variant([1-9]|1\d|20)_id$/];
 const RETURN_URLS: FieldRule[] = ['redirectsTo', 'errorRedirectsTo'];
 /** Results of the merchant's own 3-D Secure provider, for the sale and the rebills. */
@@ -15,7 +15,7 @@ const EXTERNAL_3DS: FieldRule[] = ['cavv', 'eci', 'xid', 'rebill_cavv', 'rebill_
 export interface RoutePolicy {
   /** Parameters the browser may send; anything else is dropped and named in KFunnel-Ignored-Fields. */
   fields: FieldRule[];
-  /** Charges money: needs an Idempotency-Key, an Origin, and gets the long timeout. */
+  /** Charges money (MONEY_ROUTES): needs an Idempotency-Key, an Origin, and gets the long timeout. */
   money: boolean;
   /** Takes an Idempotency-Key (money routes require one). */
   idempotent: boolean;
@@ -52,11 +52,10 @@ export interface RoutePolicy {
   paypalOrder: 'keep' | 'resend' | 'none';
 }
 
-/** The field policy: one row per route. */
-export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
+/** The field policy: one row per route; whether it moves money comes from MONEY_ROUTES. */
+const ROWS: Record<RouteName, Omit<RoutePolicy, 'money'>> = {
   click: {
     fields: ['pageType', 'campaignId', 'sessionId', 'requestUri', 'httpReferer', 'userAgent', 'fraudPixel', ...AFFILIATE],
-    money: false,
     idempotent: false,
     addIpAddress: true,
     addUserAgent: true,
@@ -77,7 +76,6 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
   },
   lead: {
     fields: ['campaignId', 'sessionId', 'orderId', ...CUSTOMER, ...AFFILIATE, ...CUSTOM],
-    money: false,
     idempotent: true,
     addIpAddress: true,
     addUserAgent: false,
@@ -102,7 +100,6 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
       'shipProfileId', 'couponCode', 'insureShipment', ...PRODUCTS, 'salesUrl', ...RETURN_URLS,
       'prepaidType', 'paypalClientMetadataId', ...EXTERNAL_3DS,
     ],
-    money: true,
     idempotent: true,
     addIpAddress: true,
     addUserAgent: true,
@@ -123,7 +120,6 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
   },
   upsale: {
     fields: ['campaignId', 'sessionId', 'orderId', 'productId', 'productQty', 'replaceProductId', ...PRODUCTS, ...RETURN_URLS, 'paySource', 'prepaidType'],
-    money: true,
     idempotent: true,
     addIpAddress: true,
     addUserAgent: false,
@@ -144,7 +140,6 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
   },
   paypal: {
     fields: ['campaignId', 'sessionId', 'orderId', 'token', 'payerId', ...PRODUCTS, 'couponCode', 'shipProfileId', 'paypalClientMetadataId'],
-    money: true,
     idempotent: true,
     addIpAddress: false,
     addUserAgent: false,
@@ -165,7 +160,6 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
   },
   confirm: {
     fields: ['orderId'],
-    money: false,
     idempotent: true,
     addIpAddress: false,
     addUserAgent: false,
@@ -185,6 +179,24 @@ export const ROUTE_POLICY: Record<RouteName, RoutePolicy> = {
     paypalOrder: 'none',
   },
 };
+
+export const ROUTE_POLICY = Object.fromEntries(
+  Object.entries(ROWS).map(([route, row]) => [route, { ...row, money: MONEY_ROUTES.includes(route as RouteName) }]),
+) as Record<RouteName, RoutePolicy>;
+
+/**
+ * The parameters of `params` that `route` takes, with the proxy's own additions it takes too: the
+ * lead the proxy makes before an order gets what Import Lead takes, by the lead's row.
+ */
+export function paramsFor(route: RouteName, params: Record<string, string>): Record<string, string> {
+  const policy = ROUTE_POLICY[route];
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const added = (name === 'ipAddress' && policy.addIpAddress) || (name === 'userAgent' && policy.addUserAgent);
+    if (added || allowed(policy.fields, name)) out[name] = value;
+  }
+  return out;
+}
 
 /** Only the proxy sends these. Matched without regard to case, since a server may not care either. */
 const CREDENTIALS = /^(loginid|password)$/i;
@@ -227,7 +239,8 @@ export function applyPolicy(route: RouteName, input: Record<string, string>, con
   // (cardProblems, run after this) still sees anything but spaces and dashes in a card number.
   for (const [name, strip] of DIGITS_ONLY) if (params[name] !== undefined) params[name] = params[name].replace(strip, '');
   if (policy.campaign) {
-    if (params.campaignId === undefined && config.campaignIds.length === 1) params.campaignId = config.campaignIds[0];
+    const [only, ...others] = config.campaignIds;
+    if (params.campaignId === undefined && only !== undefined && !others.length) params.campaignId = only;
     if (params.campaignId !== undefined && config.campaignIds.length && !config.campaignIds.includes(params.campaignId)) {
       throw new Refusal('campaign_not_allowed', params.campaignId.slice(0, 20));
     }

@@ -24,7 +24,7 @@ export const DEFAULT_REDIS_PREFIX = 'kfunnel:';
 interface Client {
   connect(): Promise<unknown>;
   sendCommand<T = unknown>(args: string[], options?: { timeout?: number }): Promise<T>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
   destroy(): void;
   close?(): Promise<void>;
   quit?(): Promise<unknown>;
@@ -166,7 +166,7 @@ export class RedisStore implements ProxyStore {
   /** Redis refusing commands (NOAUTH, READONLY, ...) is said once per kind, so 503s are never unexplained. */
   private readonly refusals = new Set<string>();
   private noteRefusal(message: string): void {
-    const kind = message.split(' ')[0];
+    const kind = message.split(' ', 1)[0] ?? '';
     if (kind === 'WRONGTYPE' || this.refusals.has(kind)) return;
     this.refusals.add(kind);
     this.log(`[kfunnel] store: redis refused a command: ${message.slice(0, 160)}`);

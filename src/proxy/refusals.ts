@@ -1,4 +1,5 @@
-import { jsonResponse } from '../server/body.js';
+import { jsonTextResponse } from '../server/body.js';
+import { errorEnvelope } from '../shared/konnektive.js';
 import { JSON_TYPE, textAnswer, type ProxyAnswer } from './exchange.js';
 
 /**
@@ -58,9 +59,6 @@ export class Refusal {
     readonly fields?: Record<string, unknown>,
   ) {}
 
-  private get envelope() {
-    return { result: 'ERROR', message: this.message, code: this.code, ...(this.fields && { fields: this.fields }) };
-  }
 
   get status(): number {
     return REFUSALS[this.code][0];
@@ -71,11 +69,16 @@ export class Refusal {
     return this.detail ? `${base} (${this.detail})` : base;
   }
 
+  /** The JSON body: the error envelope with this refusal's message and code. */
+  get body(): string {
+    return JSON.stringify({ ...errorEnvelope(this.message, this.code), ...(this.fields && { fields: this.fields }) });
+  }
+
   toAnswer(headers: Record<string, string> = {}): ProxyAnswer {
-    return textAnswer(this.status, JSON_TYPE, JSON.stringify(this.envelope), headers);
+    return textAnswer(this.status, JSON_TYPE, this.body, headers);
   }
 
   toResponse(headers: Record<string, string> = {}): Response {
-    return jsonResponse(this.status, this.envelope, headers);
+    return jsonTextResponse(this.status, this.body, headers);
   }
 }

@@ -32,10 +32,10 @@ export function setDefaultScriptSource(source: ScriptSource | undefined): void {
   fallback = source;
 }
 
-const TYPES: Record<string, string> = {
+const TYPES = {
   js: 'text/javascript; charset=utf-8',
   map: 'application/json; charset=utf-8',
-};
+} as const;
 
 /** The last ETag computed per file, reused while the text is the same string. */
 const etags = new Map<string, { text: string; etag: string }>();
@@ -81,7 +81,7 @@ export async function serveScript(
   if (text === undefined) return undefined;
   const etag = await etagOf(name, text);
   const headers = {
-    'content-type': TYPES[name.slice(name.lastIndexOf('.') + 1)],
+    'content-type': TYPES[name.endsWith('.map') ? 'map' : 'js'],
     'cache-control': SCRIPT_CACHE_CONTROL,
     etag,
     'x-content-type-options': 'nosniff',

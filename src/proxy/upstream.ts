@@ -1,4 +1,5 @@
 import { ENDPOINTS, type KonnektiveAnswer, type RouteName } from '../shared/konnektive.js';
+import { fieldOf, ordersOf, parseAnswer, textOf, type KonnektiveOrder } from './answer.js';
 import type { ProxyConfig } from './config.js';
 import type { RoutePolicy } from './policy.js';
 import type { RefusalCode } from './refusals.js';
@@ -48,40 +49,36 @@ export async function callKonnektive(
     clearTimeout(timer);
   }
   if (!response.ok) return { ok: false, code: 'upstream_error', detail: `HTTP ${response.status}` };
-  try {
-    const answer = JSON.parse(text);
-    if (answer && typeof answer === 'object' && typeof answer.result === 'string') return { ok: true, answer, text };
-  } catch {
-    // fall through
-  }
+  const answer = parseAnswer(text);
+  if (answer) return { ok: true, answer, text };
   return { ok: false, code: 'upstream_bad_response', detail: `HTTP ${response.status}, not a Konnektive answer` };
 }
 
 function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  return cause?.code ?? (error as Error)?.name ?? 'error';
+  return textOf(fieldOf(fieldOf(error, 'cause'), 'code')) ?? textOf(fieldOf(error, 'name')) ?? 'error';
 }
 
 export function forward(config: ProxyConfig, route: RouteName, params: Record<string, string>, timeoutMs: number) {
   return callKonnektive(config, ENDPOINTS[route], params, timeoutMs);
 }
 
-export type Order = Record<string, unknown> & { orderId?: string; orderStatus?: string; items?: Array<Record<string, unknown>> };
-
-async function queryOrders(config: ProxyConfig, params: Record<string, string>): Promise<Order[] | null> {
+async function queryOrders(config: ProxyConfig, params: Record<string, string>): Promise<KonnektiveOrder[] | null> {
   const result = await callKonnektive(config, QUERY_PATH, { ...params, resultsPerPage: '25' }, config.timeoutMs);
   if (!result.ok) return null;
-  if (result.answer.result !== 'SUCCESS') return [];
-  const data = (result.answer.message as { data?: unknown })?.data;
-  return Array.isArray(data) ? (data as Order[]) : [];
+  return result.answer.result === 'SUCCESS' ? ordersOf(result.answer) : [];
 }
 
 /** One order as Konnektive has it now: undefined when it cannot be asked, null when there is no such order. */
-export async function queryOrder(config: ProxyConfig, orderId: string): Promise<Order | null | undefined> {
+export async function queryOrder(config: ProxyConfig, orderId: string): Promise<KonnektiveOrder | null | undefined> {
   const orders = await queryOrders(config, { orderId });
   if (orders === null) return undefined;
   return orders.find((o) => o.orderId === orderId) ?? null;
 }
+
+const hasItem = (order: KonnektiveOrder, productId: string | undefined) => {
+  const items = order.items;
+  return Array.isArray(items) && items.some((item: unknown) => String(fieldOf(item, 'productId')) === productId);
+};
 
 /**
  * A request whose answer was lost may or may not have happened at Konnektive. Before sending it again,
@@ -94,16 +91,16 @@ export async function settleLostAnswer(
   params: Record<string, string>,
   startedAt: number,
 ): Promise<KonnektiveAnswer | null | undefined> {
-  const success = (order: Order): KonnektiveAnswer => ({ result: 'SUCCESS', message: order });
+  const success = (order: KonnektiveOrder): KonnektiveAnswer => ({ result: 'SUCCESS', message: order });
   if (settle === 'order' || settle === 'upsale') {
     // Orders always carry an orderId by now (the proxy makes the lead first); an upsale without one is refused.
     if (!params.orderId) return null;
     const order = await queryOrder(config, params.orderId);
     if (order === undefined) return undefined;
     const productId = params.productId ?? params.product1_id;
-    const happened =
-      settle === 'upsale' ? order?.items?.some((item) => String(item.productId) === productId) : order?.orderStatus === 'COMPLETE';
-    return order && happened ? success(order) : null;
+    if (!order) return null;
+    const happened = settle === 'upsale' ? hasItem(order, productId) : order.orderStatus === 'COMPLETE';
+    return happened ? success(order) : null;
   }
   if (settle === 'lead' && !params.orderId && params.emailAddress) {
     const filter: Record<string, string> = { emailAddress: params.emailAddress };

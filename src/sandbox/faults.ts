@@ -46,6 +46,7 @@ export class FaultSwitch {
     const index = this.active.findIndex((f) => !f.endpoints || f.endpoints.includes(endpoint));
     if (index < 0) return undefined;
     const fault = this.active[index];
+    if (!fault) return undefined;
     if (fault.times !== undefined && --fault.times <= 0) this.active.splice(index, 1);
     return fault;
   }

@@ -1,4 +1,4 @@
-import type { KonnektiveAnswer } from '../shared/konnektive.js';
+import { errorEnvelope, type KonnektiveAnswer } from '../shared/konnektive.js';
 import { htmlResponse, jsonResponse, mediaType, readBody } from '../server/body.js';
 import { listen, toNodeListener, type Listening } from '../server/node.js';
 import {
@@ -57,7 +57,7 @@ const MAX_BODY = 1024 * 1024;
 const MAX_PARAMS = 500;
 const MAX_VALUE = 10_000;
 
-const envelope = (status: number, message: string) => jsonResponse(status, { result: 'ERROR', message });
+const envelope = (status: number, message: string) => jsonResponse(status, errorEnvelope(message));
 
 /** The pageBase of ApiContext for one request, per SandboxOptions.pages. */
 function pageBaseFor(pages: SandboxOptions['pages'], requestOrigin: string): ApiContext['pageBase'] {
@@ -111,15 +111,18 @@ async function readParams(request: Request, url: URL): Promise<Params | Response
   }
   const keys = Object.keys(params);
   if (keys.length > MAX_PARAMS) return envelope(200, `Too many parameters (${keys.length}); the limit is ${MAX_PARAMS}`);
-  const tooLong = keys.find((key) => params[key].length > MAX_VALUE || key.length > 200);
+  const tooLong = keys.find((key) => (params[key] ?? '').length > MAX_VALUE || key.length > 200);
   if (tooLong) return envelope(200, `Parameter ${tooLong.slice(0, 60)} is too long`);
   return params;
 }
 
 /** One line of the call log: enough to follow a funnel, never card data. */
 function callRecord(name: string, params: Params, answer: KonnektiveAnswer, at: string) {
-  const message = answer.message as Record<string, unknown> | string;
-  const fromMessage = (key: string) => (typeof message === 'object' && message ? (message[key] as string | undefined) : undefined);
+  const { message } = answer;
+  const fromMessage = (key: string) => {
+    const value: unknown = typeof message === 'object' && message !== null ? Reflect.get(message, key) : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
   return {
     endpoint: name,
     result: answer.result,
@@ -186,9 +189,9 @@ const PAGE_ROUTES: ReadonlyArray<{
 }> = [
   {
     path: /^\/(_sandbox)?$/,
-    handle: ({ store, url }) => htmlResponse(200, inspectorPage(snapshot(store) as never, url.searchParams.get('refresh') !== '0')),
+    handle: ({ store, url }) => htmlResponse(200, inspectorPage(snapshot(store), url.searchParams.get('refresh') !== '0')),
   },
-  { path: /^\/_sandbox\/live$/, handle: ({ store }) => htmlResponse(200, inspectorSections(snapshot(store) as never)) },
+  { path: /^\/_sandbox\/live$/, handle: ({ store }) => htmlResponse(200, inspectorSections(snapshot(store))) },
   {
     path: /^\/_sandbox\/inspector\.js$/,
     handle: () => new Response(INSPECTOR_SCRIPT, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } }),
@@ -207,7 +210,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   },
   {
     path: /^\/_sandbox\/pixel\/([0-9a-f]{32})\/(fraud|affiliate)\.(gif|js)$/,
-    handle: ({ url, store, now }, [, sessionId, kind, type]) => {
+    handle: ({ url, store, now }, [, sessionId = '', kind, type]) => {
       const pageType = url.searchParams.get('pageType')?.slice(0, 20) || undefined;
       store.recordPixel({ sessionId, pixel: kind as 'fraud' | 'affiliate', element: type === 'gif' ? 'img' : 'script', pageType, at: new Date(now()).toISOString() });
       const headers = { 'cache-control': 'no-store', 'content-type': type === 'gif' ? 'image/gif' : 'text/javascript; charset=utf-8' };
@@ -217,7 +220,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   {
     // The alternative-payment provider's stand-in page, and its approve / cancel buttons.
     path: /^\/_sandbox\/pay\/([0-9a-f]{24})(\/approve|\/cancel)?$/,
-    handle: (call, [, token, action]) => {
+    handle: (call, [, token = '', action]) => {
       const charge = call.store.pending.get(token);
       if (!action) {
         const order = charge && call.store.orders.get(charge.orderId);
@@ -249,7 +252,7 @@ const PAGE_ROUTES: ReadonlyArray<{
   {
     // The 3-D Secure challenge page, and its approve / fail buttons.
     path: /^\/_sandbox\/3ds\/([0-9a-f]{24})(\/approve|\/fail)?$/,
-    handle: (call, [, token, action]) => {
+    handle: (call, [, token = '', action]) => {
       const charge = call.store.pending.get(token);
       // A payment page's token only works on its own page: an alternative payment is not a 3-D Secure check.
       if (charge?.kind === 'prepaid') return expiredPage();
@@ -276,7 +279,7 @@ const PAGE_ROUTES: ReadonlyArray<{
     // PayPal's approve / cancel buttons: approval returns to the shop's salesUrl, which calls Confirm PayPal.
     path: /^\/_sandbox\/paypal\/(EC-[0-9A-F]{16})\/(approve|cancel)$/,
     post: true,
-    handle: ({ ctx }, [, token, action]) => {
+    handle: ({ ctx }, [, token = '', action]) => {
       if (action === 'approve') {
         const done = approvePending(token, ctx);
         if (typeof done === 'string') return htmlResponse(409, messagePage('PayPal', done));
@@ -317,7 +320,7 @@ export function createSandbox(options: SandboxOptions = {}) {
     const ctx: ApiContext = { store, campaigns, pageBase: pageBaseFor(options.pages, url.origin), now };
     const answer: KonnektiveAnswer =
       params.loginId !== loginId || params.password !== password
-        ? { result: 'ERROR', message: MESSAGES.auth }
+        ? errorEnvelope(MESSAGES.auth)
         : route.handle(params, ctx);
     store.recordCall(callRecord(route.name, params, answer, new Date(now()).toISOString()));
     if (fault?.mode === 'timeout') await sleep(fault.delayMs ?? 15_000);

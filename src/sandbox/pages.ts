@@ -1,7 +1,8 @@
 import { TEST_CARDS } from './cards.js';
-import type { Order, PendingCharge, PixelHit, Session } from './store.js';
+import type { Order, PendingCharge, snapshot } from './store.js';
 
-type State = { sessions: Session[]; orders: Array<Record<string, any>>; calls: Array<Record<string, any>>; pixels: PixelHit[] };
+type State = ReturnType<typeof snapshot>;
+type InspectedOrder = State['orders'][number];
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -36,13 +37,13 @@ function page(title: string, body: string, head = ''): string {
 }
 
 const tag = (value: unknown) => `<span class="tag ${escapeHtml(value)}">${escapeHtml(value)}</span>`;
-const money = (order: Record<string, any>) => `${escapeHtml(order.currencySymbol ?? '$')}${Number(order.totalAmount ?? 0).toFixed(2)}`;
+const money = (order: InspectedOrder) => `${escapeHtml(order.currencySymbol ?? '$')}${Number(order.totalAmount ?? 0).toFixed(2)}`;
 
-function orderCard(order: Record<string, any>): string {
-  const items = (order.items as any[])
+function orderCard(order: InspectedOrder): string {
+  const items = order.items
     .map((i) => `<tr><td>${escapeHtml(i.productId)}</td><td>${escapeHtml(i.name)}</td><td>${escapeHtml(i.qty)}</td><td>${Number(i.price).toFixed(2)}</td><td>${Number(i.shipping).toFixed(2)}</td></tr>`)
     .join('');
-  const transactions = (order.transactions as any[])
+  const transactions = order.transactions
     .map((t) => `<tr><td>${escapeHtml(t.at.slice(11, 19))}</td><td>${escapeHtml(t.type)}</td><td>${tag(t.status)}</td><td>${Number(t.amount).toFixed(2)}</td><td>${escapeHtml(t.message ?? '')}</td></tr>`)
     .join('');
   return `<div class="card"><div class="row"><strong>Order <code>${escapeHtml(order.orderId)}</code></strong>${tag(order.orderStatus)}
@@ -55,7 +56,7 @@ function orderCard(order: Record<string, any>): string {
 
 /** The inspector's live part: sessions, orders, calls. /_sandbox/live serves it alone for in-place updates. */
 export function inspectorSections(state: State): string {
-  const ordersById = new Map(state.orders.map((o) => [o.orderId as string, o]));
+  const ordersById = new Map(state.orders.map((o) => [o.orderId, o]));
   const shown = new Set<string>();
   const sessions = state.sessions
     .map((s) => {

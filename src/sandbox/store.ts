@@ -170,8 +170,19 @@ export class SandboxStore {
   }
 }
 
+/**
+ * An order as Konnektive's API shows it: the order's own fields, the customer's fields at the top level
+ * (firstName, emailAddress, shipCity...), and no sandbox bookkeeping.
+ */
+export type PublicOrder = Omit<Order, 'customer' | 'transactions' | 'confirmations' | 'completedAt' | 'cardOutcome' | 'items'> & {
+  [customerField: string]: unknown;
+  name: string;
+  amountPaid: number;
+  items: Array<Omit<OrderItem, 'isUpsale'>>;
+};
+
 /** The order as Konnektive's API would show it: no sandbox bookkeeping. */
-export function publicOrder(order: Order): Record<string, any> {
+export function publicOrder(order: Order): PublicOrder {
   const { customer, transactions, confirmations, completedAt, cardOutcome, items, ...rest } = order;
   return {
     ...rest,
@@ -187,7 +198,7 @@ export function snapshot(store: SandboxStore) {
   const newestFirst = <T>(values: Iterable<T>) => [...values].reverse();
   return {
     sessions: newestFirst(store.sessions.values()),
-    orders: newestFirst(store.orders.values()).map((order): Record<string, any> => ({
+    orders: newestFirst(store.orders.values()).map((order): PublicOrder & Pick<Order, 'transactions' | 'confirmations'> => ({
       ...publicOrder(order),
       transactions: order.transactions,
       confirmations: order.confirmations,

@@ -19,7 +19,8 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
+  const [only, ...more] = chunks;
+  if (only && !more.length) return only;
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -31,7 +32,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
 export function mediaType(request: { headers: { get(name: string): string | null } }): string {
-  return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  return (request.headers.get('content-type') ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
 }
 
 /** A fresh answer (never cached) whose body is already text. */

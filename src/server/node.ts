@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Answer, HeaderReader, ProxyRequest } from '../proxy/exchange.js';
+import { errorEnvelope } from '../shared/konnektive.js';
 // Node adapters serve the package's own built script by default (see script-files.ts).
 import './script-files.js';
 
@@ -47,9 +48,10 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<{ bod
 export function toWebRequest(req: IncomingMessage, body?: Buffer): Request {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
     try {
-      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      headers.append(raw[i] as string, raw[i + 1] as string);
     } catch {
       // A header value the Fetch API refuses is dropped rather than failing the whole request.
     }
@@ -100,9 +102,11 @@ function rawHeaderReader(raw: string[]): HeaderReader {
     get(name: string): string | null {
       const wanted = name.toLowerCase();
       let value: string | null = null;
-      for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i].length !== wanted.length || raw[i].toLowerCase() !== wanted) continue;
-        value = value === null ? raw[i + 1] : `${value}${wanted === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const header = raw[i] as string;
+        if (header.length !== wanted.length || header.toLowerCase() !== wanted) continue;
+        const next = raw[i + 1] as string;
+        value = value === null ? next : `${value}${wanted === 'cookie' ? '; ' : ', '}${next}`;
       }
       return value;
     },
@@ -170,7 +174,7 @@ const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 
 /** The JSON error envelope, for the few refusals made before a web Request exists. */
 function writeError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify({ result: 'ERROR', message, code }));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(errorEnvelope(message, code)));
 }
 
 /**
@@ -220,7 +224,7 @@ export function listen(
   server.on('clientError', (error: Error & { code?: string }, socket) => {
     if (!socket.writable) return socket.destroy();
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const body = JSON.stringify({ result: 'ERROR', message: tooLarge ? 'Request headers are too large.' : 'Malformed HTTP request.', code: tooLarge ? 'headers_too_large' : 'bad_request' });
+    const body = JSON.stringify(tooLarge ? errorEnvelope('Request headers are too large.', 'headers_too_large') : errorEnvelope('Malformed HTTP request.', 'bad_request'));
     socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own timeout.

@@ -35,8 +35,8 @@ export function scriptFilesFrom(dir: string): ScriptSource {
  * ../../dist from src/ when running from source (tests).
  */
 export function packageScriptDir(): string {
-  const candidates = [new URL('.', import.meta.url), new URL('../../dist/', import.meta.url)].map((url) => fileURLToPath(url));
-  return candidates.find((dir) => existsSync(join(dir, 'kfunnel.min.js'))) ?? candidates[0];
+  const [built, source] = [new URL('.', import.meta.url), new URL('../../dist/', import.meta.url)].map((url) => fileURLToPath(url)) as [string, string];
+  return [built, source].find((dir) => existsSync(join(dir, 'kfunnel.min.js'))) ?? built;
 }
 
 /** Every proxy made on Node serves the package's own script unless given another. */

@@ -13,18 +13,20 @@ export interface CardBrand {
   readonly cvv: number;
 }
 
+const OTHER: CardBrand = { name: 'OTHER', prefix: /^/, lengths: [12, 13, 14, 15, 16, 17, 18, 19], cvv: 3 };
+
 export const CARD_BRANDS: readonly CardBrand[] = [
   { name: 'AMEX', prefix: /^3[47]/, lengths: [15], cvv: 4 },
   { name: 'VISA', prefix: /^4/, lengths: [13, 16, 19], cvv: 3 },
   { name: 'MASTERCARD', prefix: /^(5[1-5]|222[1-9]|22[3-9]|2[3-6]|27[01]|2720)/, lengths: [16], cvv: 3 },
   { name: 'DISCOVER', prefix: /^(6011|64[4-9]|65)/, lengths: [16, 17, 18, 19], cvv: 3 },
   // The catch-all stays last: its prefix matches every number.
-  { name: 'OTHER', prefix: /^/, lengths: [12, 13, 14, 15, 16, 17, 18, 19], cvv: 3 },
+  OTHER,
 ];
 
 /** The brand row of a digits-only card number (the catch-all when no brand's prefix matches). */
 export function cardBrand(digits: string): CardBrand {
-  return CARD_BRANDS.find((brand) => brand.prefix.test(digits)) ?? CARD_BRANDS[CARD_BRANDS.length - 1];
+  return CARD_BRANDS.find((brand) => brand.prefix.test(digits)) ?? OTHER;
 }
 
 /** The Luhn (mod 10) check of a digits-only string; false for an empty or non-digit string. */

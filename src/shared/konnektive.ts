@@ -15,6 +15,12 @@ export const ENDPOINTS = {
 
 export type RouteName = keyof typeof ENDPOINTS;
 
+/**
+ * The calls that can charge money. The proxy gives them an Idempotency-Key, an Origin check and the
+ * long timeout; the browser gives each attempt a key.
+ */
+export const MONEY_ROUTES: readonly RouteName[] = ['order', 'upsale', 'paypal'];
+
 /** Konnektive's page types, in funnel order. */
 export const PAGE_TYPES = [
   'presellPage',
@@ -55,7 +61,12 @@ const ADDRESS_LIMITS: Record<string, number> = {
   Country: 2,
 };
 
-const billing = (field: string) => field[0].toLowerCase() + field.slice(1);
+/** The address fields by their shipping names without `ship` (FirstName...); the billing ones start lower-case. */
+export const ADDRESS_FIELDS: readonly string[] = /* @__PURE__ */ Object.keys(ADDRESS_LIMITS);
+
+/** The billing field of an address field: `FirstName` -> `firstName`. */
+// Asserted, not checked: the names are non-empty literals, and the browser bundle counts every byte.
+export const billing = (field: string) => field[0]!.toLowerCase() + field.slice(1);
 
 export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.fromEntries([
   ['emailAddress', 255],
@@ -68,6 +79,31 @@ export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.fromEnt
 
 /** Customer fields a partial lead carries (never card data): contact, billing and shipping address. */
 export const LEAD_FIELDS: readonly string[] = ['billShipSame', ...Object.keys(FIELD_MAX_LENGTH)];
+
+/** Affiliate fields, which Konnektive also reads from the click's requestUri. */
+export const AFFILIATE_FIELD = /^(affId|sourceValue[1-5])$/;
+
+/** Custom fields: custom1-5 and the CRM's own custom_order_* / custom_customer_* fields. */
+export const CUSTOM_FIELD = /^(custom[1-5]|custom_(order|customer)_\w{1,40})$/;
+
+/**
+ * Konnektive's limits on the affiliate and custom fields (konnektive-api.md, Import Order). The
+ * couponCode limit is not documented: 50 is the sandbox's guess, kept here beside the others.
+ */
+export const OTHER_MAX_LENGTH: Readonly<Record<string, number>> = {
+  affId: 10,
+  couponCode: 50,
+  sourceValue1: 30,
+  sourceValue2: 30,
+  sourceValue3: 30,
+  sourceValue4: 30,
+  sourceValue5: 30,
+  custom1: 50,
+  custom2: 50,
+  custom3: 50,
+  custom4: 50,
+  custom5: 50,
+};
 
 /** Card fields: only sent with paySource=CREDITCARD, never stored, never logged. */
 export const CARD_FIELDS = ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode'] as const;
@@ -83,6 +119,16 @@ export interface ProxyRefusal {
   result: 'ERROR';
   message: string;
   code: string;
+}
+
+/**
+ * Every ERROR body kfunnel writes, made here so they all keep one shape: Konnektive's `{result,
+ * message}` (the sandbox), plus a stable `code` on the proxy's and the servers' own refusals.
+ */
+export function errorEnvelope(message: string, code: string): ProxyRefusal;
+export function errorEnvelope(message: unknown): KonnektiveAnswer;
+export function errorEnvelope(message: unknown, code?: string): KonnektiveAnswer | ProxyRefusal {
+  return code === undefined ? { result: 'ERROR', message } : { result: 'ERROR', message, code };
 }
 
 /**

@@ -18,7 +18,7 @@ export default {
   async fetch(request: Request, env: WorkerEnv): Promise<Response> {
     const calls = (await request.json()) as [string, ...unknown[]][];
     const store = storeFromEnv(env) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const results = await Promise.all(calls.map(([op, ...args]) => store[op](...args).then((value) => value ?? null, (error: Error) => ({ error: error.name }))));
+    const results = await Promise.all(calls.map(([op, ...args]) => (store[op]?.(...args) ?? Promise.reject(new TypeError(`no store method ${op}`))).then((value) => value ?? null, (error: Error) => ({ error: error.name }))));
     return Response.json(results);
   },
 };

@@ -11,6 +11,6 @@ describe('sandbox: campaign files', () => {
     writeFileSync(file, JSON.stringify({ campaignId: 5, products: [{ campaignProductId: 1, price: 1 }], pixel: { pageTypes: ['thanks'] } }));
     assert.throws(() => loadCampaignFile(file), /pixel\.pageTypes must be an array of Konnektive page types/);
     writeFileSync(file, JSON.stringify({ campaignId: 5, products: [{ campaignProductId: 1, price: 1 }], pixel: { pageTypes: ['thankyouPage'] } }));
-    assert.deepEqual(loadCampaignFile(file)[0].pixel, { pageTypes: ['thankyouPage'] });
+    assert.deepEqual(loadCampaignFile(file)[0]?.pixel, { pageTypes: ['thankyouPage'] });
   });
 });

@@ -13,9 +13,10 @@ describe('sandbox: Import Click', () => {
     assert.match(json.message.sessionId, /^[0-9a-f]{32}$/);
     assert.deepEqual(json.message.affVals, { affId: 'AbC1', c1: 'FaceBook', c2: 'a&b', c3: 'x y' });
     const stored = sandbox.state().sessions[0];
+    assert.ok(stored);
     assert.equal(stored.requestUri, requestUri);
-    assert.equal(stored.clicks[0].ipAddress, '203.0.113.9');
-    assert.equal(stored.clicks[0].userAgent, 'UA');
+    assert.equal(stored.clicks[0]?.ipAddress, '203.0.113.9');
+    assert.equal(stored.clicks[0]?.userAgent, 'UA');
   });
 
   test('later click with sessionId joins the same session', async () => {
@@ -23,7 +24,7 @@ describe('sandbox: Import Click', () => {
     const sessionId = await session(sandbox);
     const { json } = await call(sandbox, '/landers/clicks/import/', { pageType: 'checkoutPage', sessionId });
     assert.equal(json.message.sessionId, sessionId);
-    assert.deepEqual(sandbox.state().sessions[0].clicks.map((c) => c.pageType), ['presellPage', 'checkoutPage']);
+    assert.deepEqual(sandbox.state().sessions[0]?.clicks.map((c) => c.pageType), ['presellPage', 'checkoutPage']);
   });
 
   test('fraudPixel=1 on the checkout click returns a pixel', async () => {

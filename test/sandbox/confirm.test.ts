@@ -8,7 +8,7 @@ describe('sandbox: Confirm Order', () => {
     const sandbox = createSandbox(AUTH);
     const { orderId } = await completeOrder(sandbox);
     assert.equal((await call(sandbox, '/order/confirm/', { orderId })).json.result, 'SUCCESS');
-    assert.equal(sandbox.state().orders[0].confirmations, 1);
+    assert.equal(sandbox.state().orders[0]?.confirmations, 1);
   });
 
   test('Confirm Order refuses a missing, unknown or partial order', async () => {

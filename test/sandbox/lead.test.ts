@@ -12,7 +12,7 @@ describe('sandbox: Import Lead', () => {
     assert.match(json.message.orderId, /^[0-9A-F]{10}$/);
     assert.equal(json.message.orderStatus, 'PARTIAL');
     assert.equal(json.message.firstName, 'Ada');
-    assert.deepEqual(sandbox.state().sessions[0].orderIds, [json.message.orderId]);
+    assert.deepEqual(sandbox.state().sessions[0]?.orderIds, [json.message.orderId]);
   });
 
   test('a later call with orderId updates the same lead', async () => {

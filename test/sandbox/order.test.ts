@@ -45,10 +45,11 @@ describe('sandbox: Import Order and the test cards', () => {
       const { json, orderId, sessionId } = await completeOrder(sandbox, card.number);
       assert.deepEqual(json, { result: 'ERROR', message: card.message });
       const order = sandbox.state().orders[0];
+      assert.ok(order);
       assert.equal(order.orderStatus, 'DECLINED');
       const retry = await call(sandbox, '/order/import/', { campaignId: '3', sessionId, orderId, product1_id: '2', ...CARD });
       assert.equal(retry.json.message.orderStatus, 'COMPLETE');
-      assert.deepEqual(sandbox.state().orders[0].transactions.map((t: any) => t.status), ['DECLINED', 'APPROVED']);
+      assert.deepEqual(sandbox.state().orders[0]?.transactions.map((t: any) => t.status), ['DECLINED', 'APPROVED']);
     });
   }
 
@@ -57,7 +58,7 @@ describe('sandbox: Import Order and the test cards', () => {
     const { json, orderId } = await completeOrder(sandbox, '4000000000003220');
     assert.equal(json.result, 'MERC_REDIRECT');
     assert.match(json.message.url, new RegExp(`^${ORIGIN}/_sandbox/3ds/[0-9a-f]{24}$`));
-    assert.equal(sandbox.state().orders[0].orderStatus, 'PENDING');
+    assert.equal(sandbox.state().orders[0]?.orderStatus, 'PENDING');
     const page = await (await sandbox.fetch(new Request(json.message.url))).text();
     assert.match(page, /Approve payment/);
     const approved = await sandbox.fetch(new Request(`${json.message.url}/approve`, { method: 'POST' }));
@@ -65,7 +66,7 @@ describe('sandbox: Import Order and the test cards', () => {
     assert.match(html, /action="https:\/\/shop.test\/upsell1.html"/);
     assert.match(html, /name="finalizeTransaction" value="1"/);
     assert.match(html, new RegExp(`name="orderData" value="[^"]*${orderId}`));
-    assert.equal(sandbox.state().orders[0].orderStatus, 'COMPLETE');
+    assert.equal(sandbox.state().orders[0]?.orderStatus, 'COMPLETE');
   });
 
   test('3-D Secure fail goes to errorRedirectsTo?errorMsg= and declines', async () => {
@@ -74,7 +75,7 @@ describe('sandbox: Import Order and the test cards', () => {
     const failed = await sandbox.fetch(new Request(`${json.message.url}/fail`, { method: 'POST' }));
     assert.equal(failed.status, 303);
     assert.match(failed.headers.get('location') as string, /^https:\/\/shop\.test\/checkout\.html\?errorMsg=3-D%20Secure/);
-    assert.equal(sandbox.state().orders[0].orderStatus, 'DECLINED');
+    assert.equal(sandbox.state().orders[0]?.orderStatus, 'DECLINED');
     const again = await sandbox.fetch(new Request(`${json.message.url}/approve`, { method: 'POST' }));
     assert.equal(again.status, 409, 'a used challenge cannot be approved afterwards');
   });
@@ -128,6 +129,7 @@ describe('sandbox: external 3-D Secure results on Import Order', () => {
     assert.equal(answer.result, 'SUCCESS', JSON.stringify(answer));
     assert.equal(answer.message.orderStatus, 'COMPLETE');
     const recorded = sandbox.state().orders[0];
+    assert.ok(recorded);
     assert.deepEqual(recorded.transactions.map((t: any) => [t.status, t.threeDs, t.eci]), [['APPROVED', 'external', '05']]);
     assert.ok(!JSON.stringify(sandbox.state()).includes('AAABBJg0'), 'the cryptogram is not kept');
     const upsale = await ask(sandbox, '/upsale/import/', { orderId: recorded.orderId, productId: '10', ...PROXY_RETURNS });

@@ -22,6 +22,7 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     const answer = await order(sandbox, { paySource: 'PREPAID', prepaidType: 'KLARNA', ...PROXY_RETURNS });
     const token = tokenOf(answer.message.url);
     const pending = sandbox.state().orders[0];
+    assert.ok(pending);
     assert.equal(pending.orderStatus, 'PENDING');
     assert.equal((await query(sandbox, pending.orderId)).amountPaid, 0, 'nothing paid while the shopper is on the provider page');
 
@@ -30,7 +31,7 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     const html = await finalize.text();
     assert.ok(html.includes(`action="${PROXY_RETURNS.redirectsTo}"`));
     assert.ok(html.includes('name="finalizeTransaction" value="1"'));
-    const orderData = JSON.parse(html.match(/name="orderData" value="([^"]*)"/)![1].replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&#38;/g, '&'));
+    const orderData = JSON.parse(html.match(/name="orderData" value="([^"]*)"/)?.[1]?.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&#38;/g, '&') ?? '');
     assert.equal(orderData.orderStatus, 'COMPLETE');
 
     const found = await query(sandbox, pending.orderId);
@@ -40,7 +41,7 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     assert.equal(found.totalAmount, 45.9);
     assert.equal(found.amountPaid, 45.9);
     assert.equal(found.cardLast4, undefined);
-    assert.deepEqual(sandbox.state().orders[0].transactions.map((t: any) => [t.type, t.status]), [['SALE', 'APPROVED']]);
+    assert.deepEqual(sandbox.state().orders[0]?.transactions.map((t: any) => [t.type, t.status]), [['SALE', 'APPROVED']]);
     assert.equal((await post(sandbox, `${ORIGIN}/_sandbox/pay/${token}/approve`)).status, 409, 'a used payment page cannot pay again');
   });
 
@@ -49,7 +50,7 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     const answer = await order(sandbox, { paySource: 'PREPAID', prepaidType: 'EPS', ...PROXY_RETURNS });
     const token = tokenOf(answer.message.url);
     assert.equal((await post(sandbox, `${ORIGIN}/_sandbox/3ds/${token}/approve`)).status, 404);
-    assert.equal(sandbox.state().orders[0].orderStatus, 'PENDING');
+    assert.equal(sandbox.state().orders[0]?.orderStatus, 'PENDING');
   });
 
   test('cancel: back to errorRedirectsTo with errorMsg; the order is DECLINED and Query Order says so', async () => {
@@ -58,7 +59,7 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
     const back = await post(sandbox, `${ORIGIN}/_sandbox/pay/${tokenOf(answer.message.url)}/cancel`);
     assert.equal(back.status, 303);
     assert.equal(back.headers.get('location'), `${PROXY_RETURNS.errorRedirectsTo}?errorMsg=IDEAL%20payment%20was%20cancelled.`);
-    const found = await query(sandbox, sandbox.state().orders[0].orderId);
+    const found = await query(sandbox, sandbox.state().orders[0]?.orderId ?? 'none');
     assert.equal(found.orderStatus, 'DECLINED');
     assert.equal(found.amountPaid, 0);
   });
@@ -90,7 +91,8 @@ describe('sandbox: paySource=PREPAID with prepaidType', () => {
 
     const klarna = await order(sandbox, { paySource: 'PREPAID', prepaidType: 'KLARNA', ...PROXY_RETURNS });
     await post(sandbox, `${ORIGIN}/_sandbox/pay/${tokenOf(klarna.message.url)}/approve`);
-    const orderId = sandbox.state().orders[0].orderId;
+    const orderId = sandbox.state().orders[0]?.orderId;
+    assert.ok(orderId);
     const again = await ask(sandbox, '/upsale/import/', { orderId, productId: '20', ...PROXY_RETURNS });
     assert.equal(again.result, 'MERC_REDIRECT');
     assert.match(await (await sandbox.fetch(new Request(again.message.url))).text(), /Pay with KLARNA/);

@@ -62,7 +62,7 @@ describe('sandbox: paypalClientMetadataId', () => {
       await post(sandbox, `${ORIGIN}/_sandbox/paypal/${token}/approve`);
       const confirmed = await ask(sandbox, '/transactions/confirmPaypal/', { token, payerId: 'P1', ...(where === 'confirm' ? metadata : {}) });
       assert.equal(confirmed.result, 'SUCCESS');
-      assert.equal(sandbox.state().orders[0].transactions[0].paypalClientMetadataId, metadata.paypalClientMetadataId, where);
+      assert.equal(sandbox.state().orders[0]?.transactions[0]?.paypalClientMetadataId, metadata.paypalClientMetadataId, where);
     }
   });
 });

@@ -31,11 +31,11 @@ describe('sandbox: Import Upsale', () => {
     const sandbox = createSandbox(AUTH);
     const { json: order } = await completeOrder(sandbox, '4000000000003220');
     await sandbox.fetch(new Request(`${order.message.url}/approve`, { method: 'POST' }));
-    const orderId = sandbox.state().orders[0].orderId as string;
+    const orderId = sandbox.state().orders[0]?.orderId as string;
     const { json } = await call(sandbox, '/upsale/import/', { orderId, productId: '10', ...RETURNS });
     assert.equal(json.result, 'MERC_REDIRECT');
     await sandbox.fetch(new Request(`${json.message.url}/approve`, { method: 'POST' }));
-    assert.deepEqual(sandbox.state().orders[0].items.map((i: any) => i.productId), [2, 10]);
+    assert.deepEqual(sandbox.state().orders[0]?.items.map((i: any) => i.productId), [2, 10]);
   });
 
   test('closes after the upsell window', async () => {

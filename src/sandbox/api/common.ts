@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PREPAID_TYPES, type KonnektiveAnswer } from '../../shared/konnektive.js';
+import { errorEnvelope, PREPAID_TYPES, type KonnektiveAnswer } from '../../shared/konnektive.js';
 import type { Campaign } from '../campaign.js';
 import type { Order, SandboxStore } from '../store.js';
 
@@ -60,7 +60,7 @@ export const MESSAGES = {
   queryEmpty: 'No orders matching query',
 };
 
-export const error = (message: string | Record<string, string>): KonnektiveAnswer => ({ result: 'ERROR', message });
+export const error = (message: string | Record<string, string>): KonnektiveAnswer => errorEnvelope(message);
 export const success = (message: unknown): KonnektiveAnswer => ({ result: 'SUCCESS', message });
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 export const cents = (n: number) => Math.round(n * 100) / 100;

@@ -1,16 +1,12 @@
-import { FIELD_MAX_LENGTH, LEAD_FIELDS } from '../../shared/konnektive.js';
+import { ADDRESS_FIELDS, AFFILIATE_FIELD, billing, CUSTOM_FIELD, FIELD_MAX_LENGTH, LEAD_FIELDS, OTHER_MAX_LENGTH } from '../../shared/konnektive.js';
+import { EMAIL, KONNEKTIVE_PHONE } from '../../shared/rules.js';
 import type { Campaign } from '../campaign.js';
 import type { Order } from '../store.js';
 import { hex, isoNow, type ApiContext, type Params } from './common.js';
 
 /** Customer fields: what lead and order calls accept, their limits and checks, and a new order to hold them. */
 
-/** The address and contact limits the browser also enforces, plus those of affiliate and custom fields. */
-const LIMITS: Record<string, number> = { ...FIELD_MAX_LENGTH, affId: 10, couponCode: 50 };
-for (let n = 1; n <= 5; n++) {
-  LIMITS[`sourceValue${n}`] = 30;
-  LIMITS[`custom${n}`] = 50;
-}
+const LIMITS: Readonly<Record<string, number>> = { ...FIELD_MAX_LENGTH, ...OTHER_MAX_LENGTH };
 
 export function checkLengths(values: Params, errors: Record<string, string>): void {
   for (const [field, value] of Object.entries(values)) {
@@ -18,8 +14,6 @@ export function checkLengths(values: Params, errors: Record<string, string>): vo
     if (limit && value.length > limit) errors[field] = `${field} must be at most ${limit} characters`;
   }
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function checkContact(customer: Params, errors: Record<string, string>): void {
   for (const field of ['firstName', 'lastName']) if (!customer[field]) errors[field] = `${field} is required`;
@@ -29,7 +23,7 @@ function checkContact(customer: Params, errors: Record<string, string>): void {
   if (customer.emailAddress && !EMAIL.test(customer.emailAddress)) {
     errors.emailAddress = 'emailAddress is not a valid email address';
   }
-  if (customer.phoneNumber && !/^[0-9-]{7,20}$/.test(customer.phoneNumber)) {
+  if (customer.phoneNumber && !KONNEKTIVE_PHONE.test(customer.phoneNumber)) {
     errors.phoneNumber = 'phoneNumber may only contain digits and hyphens';
   }
 }
@@ -47,7 +41,7 @@ function customerFields(params: Params): Params {
   const out: Params = {};
   for (const field of LEAD_FIELDS) if (params[field] !== undefined) out[field] = params[field];
   for (const [key, value] of Object.entries(params)) {
-    if (/^(custom[1-5]|custom_(order|customer)_\w+|affId|sourceValue[1-5])$/.test(key)) out[key] = value;
+    if (AFFILIATE_FIELD.test(key) || CUSTOM_FIELD.test(key)) out[key] = value;
   }
   return out;
 }
@@ -78,9 +72,9 @@ export function newOrder(ctx: ApiContext, campaign: Campaign): Order {
 
 export function withBillingAsShipping(customer: Params): Params {
   const out: Params = { ...customer, billShipSame: '1' };
-  for (const field of ['FirstName', 'LastName', 'CompanyName', 'Address1', 'Address2', 'City', 'State', 'PostalCode', 'Country']) {
-    const billing = customer[field[0].toLowerCase() + field.slice(1)];
-    if (billing !== undefined) out[`ship${field}`] = billing;
+  for (const field of ADDRESS_FIELDS) {
+    const value = customer[billing(field)];
+    if (value !== undefined) out[`ship${field}`] = value;
   }
   return out;
 }

@@ -26,8 +26,9 @@ export function importOrder(params: Params, ctx: ApiContext): KonnektiveAnswer {
   const separateShipping = customer.billShipSame === '0' || (customer.billShipSame === undefined && customer.shipAddress1);
   if (separateShipping) for (const field of SHIP_REQUIRED) if (!customer[field]) errors[field] = `${field} is required`;
   checkLengths(incoming, errors);
-  if (params.couponCode && !campaign.coupons.some((c) => c.code.toUpperCase() === params.couponCode.toUpperCase())) {
-    errors.couponCode = `Coupon code ${params.couponCode.slice(0, 50)} is not valid for this campaign`;
+  const { couponCode } = params;
+  if (couponCode && !campaign.coupons.some((c) => c.code.toUpperCase() === couponCode.toUpperCase())) {
+    errors.couponCode = `Coupon code ${couponCode.slice(0, 50)} is not valid for this campaign`;
   }
   if (params.shipProfileId && !campaign.shipProfiles.some((p) => String(p.shipProfileId) === params.shipProfileId)) {
     errors.shipProfileId = `Invalid shipProfileId ${params.shipProfileId.slice(0, 20)}`;

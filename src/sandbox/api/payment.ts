@@ -1,4 +1,4 @@
-import { PREPAID_TYPES, type KonnektiveAnswer } from '../../shared/konnektive.js';
+import { CARD_FIELDS, PREPAID_TYPES, type KonnektiveAnswer } from '../../shared/konnektive.js';
 import { cvvLength } from '../../shared/cards.js';
 import type { Campaign } from '../campaign.js';
 import type { Order, OrderItem, PendingCharge, Transaction } from '../store.js';
@@ -15,19 +15,20 @@ function expired(month: number, year: number, now: number): boolean {
 export type CardCheck = { digits: string; month: number; year: number } | KonnektiveAnswer;
 
 export function readCard(params: Params, ctx: ApiContext): CardCheck {
-  const errors: Record<string, string> = {};
-  for (const field of ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode']) {
-    if (!params[field]) errors[field] = `${field} is required`;
+  const { cardNumber, cardMonth, cardYear, cardSecurityCode } = params;
+  if (!cardNumber || !cardMonth || !cardYear || !cardSecurityCode) {
+    const errors: Record<string, string> = {};
+    for (const field of CARD_FIELDS) if (!params[field]) errors[field] = `${field} is required`;
+    return error(errors);
   }
-  if (Object.keys(errors).length) return error(errors);
-  const digits = params.cardNumber.replace(/[\s-]/g, '');
+  const digits = cardNumber.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(digits)) return error(MESSAGES.invalidCard);
-  const month = Number(params.cardMonth);
-  let year = Number(params.cardYear);
-  if (params.cardYear.length === 2) year += 2000;
+  const month = Number(cardMonth);
+  let year = Number(cardYear);
+  if (cardYear.length === 2) year += 2000;
   if (!Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(year)) return error(MESSAGES.expiredCard);
   if (expired(month, year, ctx.now())) return error(MESSAGES.expiredCard);
-  if (!new RegExp(`^\\d{${cvvLength(digits)}}$`).test(params.cardSecurityCode)) return error(MESSAGES.invalidCvv);
+  if (!new RegExp(`^\\d{${cvvLength(digits)}}$`).test(cardSecurityCode)) return error(MESSAGES.invalidCvv);
   return { digits, month, year };
 }
 
@@ -57,6 +58,9 @@ export interface PendingStart {
  * (an order's own sale also makes the order PENDING), and answers MERC_REDIRECT to the page that settles it.
  */
 export function startPending(ctx: ApiContext, params: Params, { kind, order, upsale, prepaidType }: PendingStart): KonnektiveAnswer {
+  const { redirectsTo, errorRedirectsTo } = params;
+  // Callers check these with their own wording first; this keeps a pending charge from ever lacking a way back.
+  if (!redirectsTo || !errorRedirectsTo) return error(MESSAGES.redirectsRequired('This payment'));
   const token = kind === 'paypal' ? `EC-${hex(8).toUpperCase()}` : hex(12);
   ctx.store.putPending({
     token,
@@ -64,8 +68,8 @@ export function startPending(ctx: ApiContext, params: Params, { kind, order, ups
     ...(kind === 'prepaid' && { prepaidType }),
     orderId: order.orderId,
     ...(upsale && { upsale: { items: upsale.items, replaceProductId: upsale.replaceProductId } }),
-    redirectsTo: params.redirectsTo,
-    errorRedirectsTo: params.errorRedirectsTo,
+    redirectsTo,
+    errorRedirectsTo,
     ...(kind === 'paypal' && { salesUrl: params.salesUrl, paypalClientMetadataId: params.paypalClientMetadataId }),
     approved: false,
     used: false,
