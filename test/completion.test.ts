@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CONFIRM_SCHEDULE } from '../src/proxy/completion.js';
-import { createProxyHandler } from '../src/proxy/index.js';
+import { createProxyHandler } from '../src/server/index.js';
 import { MemoryStore } from '../src/proxy/store.js';
 import { createSandbox } from '../src/sandbox/index.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createProxyHandler, MemoryStore } from '../src/proxy/index.js';
+import { createProxyHandler, MemoryStore } from '../src/server/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { PREPAID_TYPES } from '../src/shared/konnektive.js';
 import { konnektive, recordingUpstream } from './helpers/upstream.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { createProxyHandler, kfunnelMiddleware, MemoryIdempotencyStore, MemoryStore, startProxyServer, type ProxyOptions, type ProxyStore } from '../src/proxy/index.js';
+import { createProxyHandler, kfunnelMiddleware, MemoryIdempotencyStore, MemoryStore, startProxyServer, type ProxyOptions, type ProxyStore } from '../src/server/index.js';
 import { configFromEnv, parseTrustProxy } from '../src/proxy/config.js';
 import { signReturn } from '../src/proxy/return-leg.js';
 import { Signer } from '../src/proxy/signing.js';

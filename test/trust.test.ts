@@ -11,7 +11,7 @@ import { createProxyHandler } from '../src/proxy/handler.js';
 import { MemoryStore, StoreUnavailableError } from '../src/proxy/store.js';
 import { base64url, randomId, sha256, shortHash, Signer } from '../src/proxy/signing.js';
 import { signReturn } from '../src/proxy/return-leg.js';
-import { startProxyServer } from '../src/proxy/node.js';
+import { startProxyServer } from '../src/server/proxy.js';
 import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
 import { startServe } from '../src/server/serve.js';
 

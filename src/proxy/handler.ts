@@ -1,5 +1,5 @@
 import { ENDPOINTS, LEAD_FIELDS, type RouteName } from '../shared/konnektive.js';
-import { mediaType } from '../server/body.js';
+import { mediaType } from './body.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
 import { fromWebRequest, HTML_TYPE, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';

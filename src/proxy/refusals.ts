@@ -1,4 +1,4 @@
-import { jsonResponse } from '../server/body.js';
+import { jsonResponse } from './body.js';
 import { JSON_TYPE, textAnswer, type ProxyAnswer } from './exchange.js';
 
 /**
