@@ -1,8 +1,36 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MemoryIdempotencyStore } from '../../src/proxy/fetch.js';
+import { MemoryIdempotencyStore, MemoryStore, type WriteOptions } from '../../src/proxy/fetch.js';
 import { abortable, konnektive, recordingUpstream } from '../helpers/upstream.js';
 import { COMPLETE, json, ORDER, OTHER_VISITOR, proxy, request } from './helpers.js';
+
+const stateOf = (value: string | undefined) => {
+  try {
+    return value === undefined ? undefined : (JSON.parse(value) as { state?: string })?.state;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A store that tells when an attempt's idempotency record is read while pending, and when it is written as done. */
+class RecordWatchingStore extends MemoryStore {
+  private done!: () => void;
+  readonly answered = new Promise<void>((resolve) => (this.done = resolve));
+  private pendingRead: (() => void) | undefined;
+  /** Resolves at the next read that finds an attempt still pending (a retry looking at it). */
+  nextPendingRead(): Promise<void> {
+    return new Promise((resolve) => (this.pendingRead = resolve));
+  }
+  override async get(key: string): Promise<string | undefined> {
+    const value = await super.get(key);
+    if (stateOf(value) === 'pending') this.pendingRead?.();
+    return value;
+  }
+  override async put(key: string, value: string, ttlMs: number, options?: WriteOptions): Promise<void> {
+    await super.put(key, value, ttlMs, options);
+    if (stateOf(value) === 'done') this.done();
+  }
+}
 
 describe('proxy: idempotency', () => {
   test('concurrent duplicates reach Konnektive once and all get the first answer', async () => {
@@ -38,11 +66,18 @@ describe('proxy: idempotency', () => {
   });
 
   test('an answer that comes after the browser gave up is kept: the retry gets it, nothing is charged twice', async () => {
-    const upstream = recordingUpstream((_call, signal) => abortable(signal, 300, () => konnektive('SUCCESS', COMPLETE)));
-    const handler = proxy(upstream, { moneyTimeoutMs: 50 });
+    // Konnektive answers only once the browser has had its 504; the retry is sent once that answer is on record.
+    let answer!: () => void;
+    const upstream = recordingUpstream((_call, signal) => new Promise((resolve, reject) => {
+      answer = () => resolve(konnektive('SUCCESS', COMPLETE));
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    }));
+    const store = new RecordWatchingStore();
+    const handler = proxy(upstream, { moneyTimeoutMs: 50, store });
     const first = await json(await handler(request('order', { body: ORDER, key: 'slow-attempt-001' })));
     assert.equal(first.status, 504);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    answer();
+    await store.answered;
     const retry = await json(await handler(request('order', { body: ORDER, key: 'slow-attempt-001' })));
     assert.equal(retry.status, 200);
     assert.equal(retry.body.message.orderStatus, 'COMPLETE');
@@ -50,11 +85,20 @@ describe('proxy: idempotency', () => {
   });
 
   test('a retry while the first is still running waits for it', async () => {
-    // Konnektive answers at 150 ms; the browser gives up at 100 ms and resends at once.
-    const upstream = recordingUpstream((_call, signal) => abortable(signal, 150, () => konnektive('SUCCESS', COMPLETE)));
-    const handler = proxy(upstream, { moneyTimeoutMs: 100 });
+    // The browser gives up at 50 ms and resends at once; Konnektive answers once the retry has found the attempt still pending.
+    let answer!: () => void;
+    const upstream = recordingUpstream((_call, signal) => new Promise((resolve, reject) => {
+      answer = () => resolve(konnektive('SUCCESS', COMPLETE));
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    }));
+    const store = new RecordWatchingStore();
+    const handler = proxy(upstream, { moneyTimeoutMs: 50, store });
     assert.equal((await handler(request('order', { body: ORDER, key: 'slow-attempt-002' }))).status, 504);
-    const retry = await handler(request('order', { body: ORDER, key: 'slow-attempt-002' }));
+    const retryLooked = store.nextPendingRead();
+    const retrying = handler(request('order', { body: ORDER, key: 'slow-attempt-002' }));
+    await retryLooked;
+    answer();
+    const retry = await retrying;
     assert.equal(retry.status, 200);
     assert.equal(upstream.to('/order/import/').length, 1);
   });
@@ -133,7 +177,8 @@ describe('proxy: idempotency', () => {
     const a = proxy(slow, { idempotencyStore: store });
     const b = proxy(fast, { idempotencyStore: store });
     const first = a(request('order', { body: ORDER, key: 'shared-store-001' }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Instance a is forwarding (so it holds the key) once its call reaches Konnektive.
+    await slow.called();
     const second = await json(await b(request('order', { body: ORDER, key: 'shared-store-001' })));
     assert.equal((await first).status, 200);
     assert.equal(second.body.message.orderStatus, 'COMPLETE');
