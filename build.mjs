@@ -106,8 +106,8 @@ export async function buildAll() {
     browser(),
     build({
       entryPoints: {
-        cli: 'src/cli.ts',
-        proxy: 'src/proxy/index.ts',
+        cli: 'src/server/cli.ts',
+        proxy: 'src/server/index.ts',
         'proxy-fetch': 'src/proxy/fetch.ts',
         'proxy-cloudflare': 'src/proxy/cloudflare.ts',
         sandbox: 'src/sandbox/index.ts',
@@ -126,6 +126,7 @@ export async function buildAll() {
   ]);
   // Declarations for `kfunnel/proxy` and `kfunnel/sandbox`.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  writeMovedTypes();
   const integrity = sriOf(readFileSync('dist/kfunnel.min.js'));
   const readme = updateReadme(pkg.version, integrity);
   if (!quiet) {
@@ -146,6 +147,20 @@ function writeScriptModule(files) {
     // The import brings in the `script` option's declaration (script-asset.ts adds it to ProxyConfig).
     `import './proxy/script-asset.js';\n/** The built drop-in script (and its source map) as text, for createProxyHandler({ script }). */\ndeclare const files: { 'kfunnel.min.js': string; 'kfunnel.min.js.map': string };\nexport default files;\n`,
   );
+}
+
+/**
+ * Declarations whose source moved keep their old paths too, for anyone who imported them by path:
+ * `kfunnel/proxy` (the Node entry) was src/proxy/index.ts before the Node adapters left the
+ * web-standard src/proxy/ for src/server/.
+ */
+export const MOVED_TYPES = { 'proxy/index.d.ts': 'server/index.js' };
+
+function writeMovedTypes() {
+  for (const [old, now] of Object.entries(MOVED_TYPES)) {
+    const depth = old.split('/').length - 1;
+    writeFileSync(`dist/types/${old}`, `// Moved: kept so this path still works.\nexport * from '${'../'.repeat(depth)}${now}';\n`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildAll();

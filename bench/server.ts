@@ -2,7 +2,7 @@
 // bench/bare-forwarder.ts), the last two to KONNEKTIVE_API_URL.
 // It tells its parent its URL, and answers "memory" with its heap after a full collection.
 import { configFromEnv } from '../src/proxy/config.js';
-import { startProxyServer } from '../src/proxy/node.js';
+import { startProxyServer } from '../src/server/proxy.js';
 import { startSandboxServer } from '../src/sandbox/index.js';
 import { startBareForwarder } from './bare-forwarder.js';
 

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startProxyServer } from '../src/proxy/index.js';
+import { startProxyServer } from '../src/server/index.js';
 import { konnektive, recordingUpstream } from './helpers/upstream.js';
 
 setFlagsFromString('--expose_gc');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CONFIRM_SCHEDULE } from '../src/proxy/completion.js';
-import { createProxyHandler } from '../src/proxy/index.js';
+import { createProxyHandler } from '../src/server/index.js';
 import { MemoryStore } from '../src/proxy/store.js';
 import { createSandbox } from '../src/sandbox/index.js';
+import { sandboxUpstream } from './helpers/upstream.js';
 
 /** Funnel completion on one instance (the multi-instance proof is e2e/cluster.spec.ts). */
 const SITE = 'https://shop.test';
@@ -33,7 +34,7 @@ function setup(confirmAfterMs: number) {
     loginId: 'sandbox',
     password: 'sandbox',
     apiUrl: 'http://sandbox.test',
-    fetch: (input, init) => sandbox.fetch(new Request(input as string, init)),
+    fetch: sandboxUpstream(sandbox),
     log: () => {},
     rateLimitPerMinute: 0,
     publicOrigins: [SITE],

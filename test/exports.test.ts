@@ -34,3 +34,11 @@ test('kfunnel/proxy/fetch works as a bare fetch handler', async () => {
   const response = await handler(new Request('https://shop.test/kfunnel/click', { method: 'POST', headers: { origin: 'https://shop.test', 'content-type': 'application/json' }, body: '{"pageType":"presellPage"}' }));
   assert.equal((await response.json()).result, 'SUCCESS');
 });
+
+test('the old types path of kfunnel/proxy (dist/types/proxy/index.d.ts, before the Node entry moved to src/server/) still declares the whole entry', () => {
+  const old = readFileSync('dist/types/proxy/index.d.ts', 'utf8');
+  const [, target] = old.match(/export \* from '([^']+)'/) ?? [];
+  assert.ok(target, old);
+  const declared = readFileSync(new URL(target.replace(/\.js$/, '.d.ts'), new URL('../dist/types/proxy/index.d.ts', import.meta.url)), 'utf8');
+  for (const name of ['createProxyHandler', 'kfunnelMiddleware', 'startProxyServer', 'RedisStore', 'MemoryStore']) assert.match(declared, new RegExp(`\\b${name}\\b`), name);
+});

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createProxyHandler, MemoryStore } from '../src/proxy/index.js';
+import { createProxyHandler, MemoryStore } from '../src/server/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { PREPAID_TYPES } from '../src/shared/konnektive.js';
-import { konnektive, recordingUpstream } from './helpers/upstream.js';
+import { konnektive, recordingUpstream, sandboxUpstream } from './helpers/upstream.js';
 import { capture } from './helpers/text.js';
 
 const SITE = 'https://shop.test';
@@ -97,7 +97,7 @@ describe('proxy: payment parameters Konnektive documents', () => {
 describe('proxy + sandbox: PREPAID end to end', () => {
   test('KLARNA: order -> MERC_REDIRECT to the stand-in page -> approve -> signed return leg -> next page; Query Order agrees', async () => {
     const sandbox = createSandbox(LOGIN);
-    const upstream = (async (input: RequestInfo | URL, init?: RequestInit) => sandbox.fetch(new Request(String(input), init))) as typeof fetch;
+    const upstream = sandboxUpstream(sandbox);
     const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: upstream, log: () => {}, rateLimitPerMinute: 0, publicOrigins: [SITE] });
     const leadResponse = await send(handler, 'lead', { campaignId: '3', firstName: 'Ada', lastName: 'L', emailAddress: 'ada@example.com' }, '');
     const visitor = leadResponse.headers.getSetCookie().join(';').match(/kf_v=([^;]+)/)![1];

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { createProxyHandler, kfunnelMiddleware, startProxyServer } from '../src/proxy/index.js';
+import { createProxyHandler, kfunnelMiddleware, startProxyServer } from '../src/server/index.js';
 import { SCRIPT_CACHE_CONTROL } from '../src/proxy/script-asset.js';
 import { startServe } from '../src/server/serve.js';
 

@@ -11,9 +11,10 @@ import { createProxyHandler } from '../src/proxy/handler.js';
 import { MemoryStore, StoreUnavailableError } from '../src/proxy/store.js';
 import { base64url, randomId, sha256, shortHash, Signer } from '../src/proxy/signing.js';
 import { signReturn } from '../src/proxy/return-leg.js';
-import { startProxyServer } from '../src/proxy/node.js';
+import { startProxyServer } from '../src/server/proxy.js';
 import { createSandbox, startSandboxServer } from '../src/sandbox/index.js';
 import { startServe } from '../src/server/serve.js';
+import { sandboxUpstream } from './helpers/upstream.js';
 
 const LOGIN = { loginId: 'trust-login-4k', password: 'trust-password-8q' };
 const CARD = { cardNumber: '4111111111111111', cardMonth: '12', cardYear: '2031', cardSecurityCode: '123' };
@@ -286,7 +287,7 @@ describe('trust model: the store under pressure (attack 7)', () => {
     const handler = createProxyHandler({
       ...LOGIN,
       apiUrl: 'http://sandbox.test',
-      fetch: (input, init) => upstream.fetch(new Request(input as string, init)),
+      fetch: sandboxUpstream(upstream),
       store,
       publicOrigins: ['http://shop.test'],
       rateLimitPerMinute: 0,
@@ -354,7 +355,7 @@ describe('trust model: the store unreachable', () => {
         throw new StoreUnavailableError('redis: connection refused');
       };
     }
-    const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: (input, init) => upstream.fetch(new Request(input as string, init)), store: down, publicOrigins: ['http://shop.test'], log: () => {} });
+    const handler = createProxyHandler({ ...LOGIN, apiUrl: 'http://sandbox.test', fetch: sandboxUpstream(upstream), store: down, publicOrigins: ['http://shop.test'], log: () => {} });
     const post = async (route: string, body: Record<string, string>, key?: string) => {
       const headers: Record<string, string> = { origin: 'http://shop.test', 'content-type': 'application/json', cookie: 'kf_v=StoreDownVisitor000001' };
       if (key) headers['idempotency-key'] = key;

@@ -1,7 +1,7 @@
 // The proxy's pipeline reads a small request interface and gives back a plain answer, so it runs the
-// same on web Request/Response (createProxyHandler) and straight on node:http (node.ts), where building
+// same on web Request/Response (createProxyHandler) and straight on node:http (src/server/proxy.ts), where building
 // web objects per request cost more CPU than all of kfunnel's checks together.
-import { readBody } from '../server/body.js';
+import { readBody } from './body.js';
 
 /** Read access to request headers: names are case-insensitive; repeated headers come joined, as web Headers join them. */
 export interface HeaderReader {

@@ -1,5 +1,5 @@
 import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
-import { mediaType } from '../server/body.js';
+import { mediaType } from './body.js';
 import { readAnswer, summarize } from './answer.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';

@@ -1,4 +1,4 @@
-import { mediaType } from '../server/body.js';
+import { mediaType } from './body.js';
 import type { ProxyRequest } from './exchange.js';
 import { Refusal } from './refusals.js';
 

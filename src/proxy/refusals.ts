@@ -1,4 +1,4 @@
-import { jsonTextResponse } from '../server/body.js';
+import { jsonTextResponse } from './body.js';
 import { errorEnvelope } from '../shared/konnektive.js';
 import { JSON_TYPE, textAnswer, type ProxyAnswer } from './exchange.js';
 

@@ -1,5 +1,5 @@
 import { errorEnvelope, type KonnektiveAnswer } from '../shared/konnektive.js';
-import { htmlResponse, jsonResponse, mediaType, readBody } from '../server/body.js';
+import { htmlResponse, jsonResponse, mediaType, readBody } from '../proxy/body.js';
 import { listen, toNodeListener, type Listening } from '../server/node.js';
 import {
   approvePending,

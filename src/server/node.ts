@@ -3,15 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Answer, HeaderReader, ProxyRequest } from '../proxy/exchange.js';
 import { errorEnvelope } from '../shared/konnektive.js';
+import type { ConnectionInfo } from '../proxy/handler.js';
 // Node adapters serve the package's own built script by default (see script-files.ts).
 import './script-files.js';
 
-/** What a node adapter knows about the connection that a web Request does not carry. */
-export interface ConnectionInfo {
-  /** The TCP peer's address (IPv4-mapped IPv6 addresses are unwrapped). */
-  clientAddress: string;
-}
-
+// ConnectionInfo is the proxy's own (handler.ts), one type for every adapter: the node listeners below
+// fill in clientAddress, the TCP peer's address with IPv4-mapped IPv6 addresses unwrapped.
 export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<Response>;
 
 export function clientAddress(req: IncomingMessage): string {

@@ -1,6 +1,6 @@
 import { configFromEnv, PROXY_DEFAULTS, type ProxyConfig } from '../proxy/config.js';
 import { createProxyHandler, type ProxyHandler } from '../proxy/handler.js';
-import { toNodeHandler } from '../proxy/node.js';
+import { toNodeHandler } from './proxy.js';
 import { randomId } from '../proxy/signing.js';
 import { describeStore, storeFromConfig } from '../proxy/store-from-config.js';
 import { listeningOrigins } from './origins.js';

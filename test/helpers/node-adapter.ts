@@ -4,7 +4,7 @@
 // suite checks both adapters of the one pipeline. KFUNNEL_TEST_ADAPTER=node turns it on.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { toNodeHandler, type ConnectionInfo, type ProxyHandler } from '../../src/proxy/index.js';
+import { toNodeHandler, type ConnectionInfo, type ProxyHandler } from '../../src/server/index.js';
 
 export const NODE_ADAPTER = process.env.KFUNNEL_TEST_ADAPTER === 'node';
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientAddress, fromNodeRequest, listen, readNodeBody, toNodeListener, toNodePipelineListener, writeAnswer, writeWebResponse, type Listening } from '../server/node.js';
-import { createNodeFetch } from '../server/node-fetch.js';
-import { listeningOrigins } from '../server/origins.js';
-import { createProxyHandler, pipelineOf, type ProxyHandler } from './handler.js';
-import { PROXY_DEFAULTS, type ProxyOptions } from './config.js';
-import { describeStore, storeFromConfig } from './store-from-config.js';
+import { clientAddress, fromNodeRequest, listen, readNodeBody, toNodeListener, toNodePipelineListener, writeAnswer, writeWebResponse, type Listening } from './node.js';
+import { createNodeFetch } from './node-fetch.js';
+import { listeningOrigins } from './origins.js';
+import { createProxyHandler, pipelineOf, type ProxyHandler } from '../proxy/handler.js';
+import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/config.js';
+import { describeStore, storeFromConfig } from '../proxy/store-from-config.js';
 
 /**
  * A node:http `(req, res)` listener serving the proxy on every path it is given. A handler made by

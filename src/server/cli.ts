@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configFromEnv } from './proxy/config.js';
-import { startProxyServer } from './proxy/node.js';
-import { loadCampaignFile, startSandboxServer, TEST_CARDS, type Campaign } from './sandbox/index.js';
-import { startServe } from './server/serve.js';
+import { configFromEnv } from '../proxy/config.js';
+import { startProxyServer } from './proxy.js';
+import { loadCampaignFile, startSandboxServer, TEST_CARDS, type Campaign } from '../sandbox/index.js';
+import { startServe } from './serve.js';
 
 const USAGE = `kfunnel: drop-in funnel script, proxy and sandbox for Konnektive CRM landers
 
