@@ -35,8 +35,8 @@ describe('proxy: runtimes', () => {
     const confirm = await json(await handler(request('confirm', { body: { orderId } })));
     assert.equal(confirm.body.result, 'SUCCESS');
     const state = sandbox.state();
-    assert.equal(state.sessions[0].affVals.affId, 'X1');
-    assert.deepEqual(state.orders[0].items.map((i: any) => i.productId), [2, 10]);
-    assert.equal(state.orders[0].confirmations, 1);
+    assert.equal(state.sessions[0]?.affVals.affId, 'X1');
+    assert.deepEqual(state.orders[0]?.items.map((i: any) => i.productId), [2, 10]);
+    assert.equal(state.orders[0]?.confirmations, 1);
   });
 });

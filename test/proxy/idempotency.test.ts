@@ -112,7 +112,7 @@ describe('proxy: idempotency', () => {
     assert.equal(retry.status, 200);
     assert.equal(retry.body.message.orderStatus, 'COMPLETE');
     assert.equal(upstream.to('/order/import/').length, 1, 'Import Order was sent once');
-    assert.equal(upstream.to('/order/query/')[0].params.orderId, ORDER.orderId);
+    assert.equal(upstream.to('/order/query/')[0]?.params.orderId, ORDER.orderId);
   });
 
   test('a lost answer that was not charged is sent again, once', async () => {

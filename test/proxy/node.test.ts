@@ -19,7 +19,7 @@ describe('proxy: runtimes', () => {
       });
       const body = await response.json();
       assert.equal(body.result, 'SUCCESS');
-      assert.equal(sandbox.sandbox.state().sessions[0].clicks[0].ipAddress, '127.0.0.1');
+      assert.equal(sandbox.sandbox.state().sessions[0]?.clicks[0]?.ipAddress, '127.0.0.1');
       const refused = await fetch(`${server.url}/kfunnel/click`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.test' }, body: '{}' });
       assert.equal(refused.status, 403);
     } finally {
@@ -48,7 +48,7 @@ describe('proxy: runtimes', () => {
       assert.equal((await click.json()).result, 'SUCCESS');
       const lead = await fetch(`${base}/kfunnel/lead`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: '{"firstName":"Ada"}' });
       assert.equal(lead.status, 200);
-      assert.equal(upstream.to('/leads/import/')[0].params.firstName, 'Ada');
+      assert.equal(upstream.to('/leads/import/')[0]?.params.firstName, 'Ada');
     } finally {
       server.close();
     }

@@ -34,7 +34,7 @@ describe('proxy: origins and the visitor address', () => {
     test(`ipAddress ${name}`, async () => {
       const upstream = recordingUpstream();
       await proxy(upstream, { trustProxy: parseTrustProxy(trust) })(request('click', { body: { pageType: 'presellPage' }, headers }), { clientAddress: '10.0.0.1' });
-      assert.equal(upstream.calls[0].params.ipAddress, expected);
+      assert.equal(upstream.calls[0]?.params.ipAddress, expected);
     });
   }
 

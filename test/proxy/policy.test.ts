@@ -22,6 +22,7 @@ describe('proxy: forwarding, per route', () => {
       assert.deepEqual(answer, { result: 'SUCCESS', message: { ok: route } });
       assert.equal(upstream.calls.length, 1);
       const call = upstream.calls[0];
+      assert.ok(call);
       assert.equal(call.url, `https://konnektive.test${path}`);
       assert.equal(call.method, 'POST');
       assert.equal(call.contentType, 'application/x-www-form-urlencoded');
@@ -40,7 +41,7 @@ describe('proxy: forwarding, per route', () => {
       request('click', { body: 'pageType=leadPage&sessionId=' + 'b'.repeat(32), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
     );
     assert.equal(response.status, 200);
-    assert.equal(upstream.calls[0].params.sessionId, 'b'.repeat(32));
+    assert.equal(upstream.calls[0]?.params.sessionId, 'b'.repeat(32));
   });
 
   test("Konnektive's ERROR passes through with 200", async () => {
@@ -54,20 +55,20 @@ describe('proxy: forwarding, per route', () => {
     const upstream = recordingUpstream();
     const response = await proxy(upstream)(request('click', { body: { pageType: 'presellPage', requestUri: SITE, submit: 'Go', agree: 'on' } }));
     assert.equal(response.headers.get('kfunnel-ignored-fields'), 'submit, agree');
-    assert.equal(upstream.calls[0].params.submit, undefined);
+    assert.equal(upstream.calls[0]?.params.submit, undefined);
   });
 
   test('campaignId is filled when KFUNNEL_CAMPAIGN_IDS has exactly one', async () => {
     const upstream = recordingUpstream();
     await proxy(upstream, { campaignIds: ['3'] })(request('click', { body: { pageType: 'presellPage', requestUri: SITE } }));
-    assert.equal(upstream.calls[0].params.campaignId, '3');
+    assert.equal(upstream.calls[0]?.params.campaignId, '3');
   });
 
   test('PayPal orders get forceMerchantId and paypalBillerId from KFUNNEL_PAYPAL_MERCHANT_ID', async () => {
     const upstream = recordingUpstream(() => konnektive('MERC_REDIRECT', { url: 'https://paypal.test' }));
     const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...rest } = ORDER;
     await proxy(upstream, { paypalMerchantId: '42' })(request('order', { body: { ...rest, paySource: 'PAYPAL', salesUrl: `${SITE}/checkout.html` }, key: 'paypal-order-01' }));
-    assert.equal(upstream.calls[0].params.forceMerchantId, '42');
-    assert.equal(upstream.calls[0].params.paypalBillerId, '42');
+    assert.equal(upstream.calls[0]?.params.forceMerchantId, '42');
+    assert.equal(upstream.calls[0]?.params.paypalBillerId, '42');
   });
 });

@@ -50,7 +50,7 @@ describe('proxy: refusals, each with its status and code', () => {
       assert.doesNotMatch(JSON.stringify(body), /at \w+ \(|node:internal|\.ts:\d+/, 'no stack trace');
       assert.equal(upstream.calls.length, 0, 'nothing reaches Konnektive');
       assert.equal(response.headers.get('access-control-allow-origin'), null);
-      assert.equal(JSON.parse(log[0]).result, code);
+      assert.equal(JSON.parse(log[0] ?? '').result, code);
     });
   }
 

@@ -8,8 +8,9 @@ import { COMPLETE, json, LOGIN, ORDER, OTHER_VISITOR, proxy, request, SITE, VISI
 describe('proxy: the 3-D Secure return leg', () => {
   async function returnUrls(handler: ReturnType<typeof proxy>, upstream: ReturnType<typeof recordingUpstream>) {
     await handler(request('order', { body: { ...ORDER, redirectsTo: `${SITE}/upsell1.html`, errorRedirectsTo: `${SITE}/checkout.html` }, key: 'three-ds-key-01' }));
-    const params = upstream.calls[0].params;
-    return { redirectsTo: params.redirectsTo, errorRedirectsTo: params.errorRedirectsTo };
+    const { redirectsTo, errorRedirectsTo } = upstream.calls[0]?.params ?? {};
+    assert.ok(redirectsTo && errorRedirectsTo, 'Konnektive got both return links');
+    return { redirectsTo, errorRedirectsTo };
   }
 
   test('Konnektive gets signed return links on the proxy instead of the page URLs', async () => {
@@ -30,7 +31,7 @@ describe('proxy: the 3-D Secure return leg', () => {
     );
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), `${SITE}/upsell1.html`);
-    assert.equal(upstream.to('/order/query/')[0].params.orderId, ORDER.orderId);
+    assert.equal(upstream.to('/order/query/')[0]?.params.orderId, ORDER.orderId);
     const resubmit = await handler(request('order', { body: ORDER, key: 'after-3ds-0001' }));
     assert.equal(resubmit.headers.get('idempotent-replayed'), 'order-complete');
     assert.equal(upstream.to('/order/import/').length, 1);
