@@ -3,7 +3,7 @@ import { trackClick } from './click.js';
 import { DEFAULTS, readConfig } from './config.js';
 import type { Context } from './context.js';
 import { emit } from './events.js';
-import { restoreForms } from './fill.js';
+import { restoreForm } from './fill.js';
 import { bindForms } from './forms.js';
 import { handoffLink, watchHandoffLinks } from './handoff.js';
 import { log } from './log.js';
@@ -80,9 +80,10 @@ async function start(env: Environment, config: Context['config'], session: Conte
   const click = trackClick(ctx, arrival.kf_h).finally(clickDone);
   const partialLeads = createPartialLeads(ctx);
   const submit = bindForms(ctx, partialLeads.idle);
-  // Lead and order forms (on lead and checkout pages, whatever a page is declared) send partial leads.
-  for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form=lead],form[data-kf-form=order]')) partialLeads.watch(form);
-  restoreForms(ctx, !!arrival.errorMsg);
+  for (const form of doc.querySelectorAll<HTMLFormElement>('form[data-kf-form=lead],form[data-kf-form=order]')) {
+    restoreForm(ctx, form, !!arrival.errorMsg);
+    if (pageType === 'leadPage' || pageType === 'checkoutPage') partialLeads.watch(form);
+  }
   await handleReturns(ctx, arrival);
   fillTexts(ctx);
   if (pageType === 'thankyouPage') await finishFunnel(ctx);

@@ -68,7 +68,7 @@ export function createTransport(config: FunnelConfig, storage: Storage_, pageOri
       if (crossOrigin) token(VISITOR);
       token(STORAGE_KEYS.handoff);
       body = await response.json().catch(() => undefined);
-      if (status === 200 && (body?.result === 'SUCCESS' || body?.result === 'MERC_REDIRECT')) {
+      if (status === 200 && /^(SUCCESS|MERC_REDIRECT)$/.test(body?.result)) {
         return { ok: true, result: body.result, message: body.message, replayed: response.headers.has('idempotent-replayed'), purchase: body.purchase };
       }
     } catch (error) {

@@ -159,7 +159,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const sent = await send(call, route, params, timeoutMs);
     const { outcome, answer } = sent;
     const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchaseOf(route, params, sent.parsed, (orderId) => store.increment(`upsales:${orderId}`, config.grantTtlMs)) : undefined;
-    // Stored with the answer: a replay carries the same purchase, which the browser counts once.
+    // Stored with the answer; replays leave it out (withoutPurchase), so only this answer reports the sale.
     if (purchase) outcome.body = withPurchase(outcome.body, purchase);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
     return outcome;

@@ -40,9 +40,7 @@ export type PageType = (typeof PAGE_TYPES)[number];
  * for `upsell1`). Undefined when it is neither.
  */
 export function toPageType(name: string): PageType | undefined {
-  const upsell = name.match(/^upsell([1-4]?)$/);
-  const long = upsell ? `upsellPage${upsell[1] || 1}` : PAGE_TYPES.includes(name as PageType) ? name : `${name}Page`;
-  return PAGE_TYPES.find((type) => type === long);
+  return PAGE_TYPES.find((type) => [type, type.replace('Page', ''), type.replace('Page1', '')].includes(name));
 }
 
 /**

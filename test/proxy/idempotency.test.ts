@@ -33,7 +33,7 @@ class RecordWatchingStore extends MemoryStore {
 }
 
 describe('proxy: idempotency', () => {
-  test('concurrent duplicates reach Konnektive once and all get the first answer', async () => {
+  test('concurrent duplicates reach Konnektive once and all get the first answer (only one reports the purchase)', async () => {
     const upstream = recordingUpstream(async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return konnektive('SUCCESS', COMPLETE);
@@ -41,8 +41,11 @@ describe('proxy: idempotency', () => {
     const handler = proxy(upstream);
     const responses = await Promise.all(Array.from({ length: 8 }, () => handler(request('order', { body: ORDER, key: 'same-attempt-0001' }))));
     assert.equal(upstream.to('/order/import/').length, 1);
-    const bodies = await Promise.all(responses.map((r) => r.text()));
-    assert.ok(bodies.every((b) => b === bodies[0]));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<Record<string, unknown>>;
+    const { purchase, ...first } = bodies.find((b) => b.purchase) ?? {};
+    assert.equal((purchase as { transaction_id?: string } | undefined)?.transaction_id, COMPLETE.orderId, 'the answer that made the sale reports it');
+    assert.equal(bodies.filter((b) => b.purchase).length, 1, 'once');
+    for (const body of bodies) assert.deepEqual({ ...body, purchase: undefined }, { ...first, purchase: undefined });
     assert.equal(responses.filter((r) => r.headers.get('idempotent-replayed')).length, 7);
   });
 
