@@ -32,14 +32,27 @@ test('upsell offer choice and accept, then a decline that makes no call', async 
   await expect(page.locator('[data-kf-text=totalAmount]')).toHaveText('129.75');
 });
 
-test('a declined upsale is shown on the upsell page; declining then moves on', async ({ page, funnel }) => {
+test('a declined one-click upsale: "could not be added" with a Continue link to data-kf-next, nothing added, no purchase', async ({ page, funnel }) => {
+  const purchases: unknown[] = [];
+  await page.exposeFunction('recordPurchase', (detail: unknown) => void purchases.push(detail));
+  await page.addInitScript(() => document.addEventListener('kfunnel:purchase', (event) => (window as any).recordPurchase((event as CustomEvent).detail)));
   await buy(page, funnel, '4000 0000 0000 0341');
+  expect(purchases).toHaveLength(1); // the order itself
   await page.getByRole('button', { name: 'Yes, add it to my order' }).click();
-  await expect(page.locator('[data-kf-errors]')).toHaveText('Payment declined: Insufficient Funds. Please try another card.');
+  const errors = page.locator('[data-kf-errors]');
+  await expect(errors).toHaveText('Sorry, this offer could not be added to your order. Continue');
+  await expect(errors).toHaveAttribute('role', 'alert');
   await expect(page).toHaveURL(/upsell1\.html$/);
-  await page.getByRole('link', { name: /No thanks/ }).click();
-  await page.waitForURL('**/upsell2.html');
+  // The form is usable again (not left busy).
+  await expect(page.locator('form[data-kf-form=upsale]')).not.toHaveAttribute('aria-busy', /.*/);
   const { orders } = await funnel.state();
   expect(orders[0].items.map((i: any) => i.productId)).toEqual([2]);
   expect(orders[0].transactions.map((t: any) => t.status)).toEqual(['APPROVED', 'DECLINED']);
+  const next = errors.getByRole('link', { name: 'Continue' });
+  await expect(next).toHaveAttribute('href', `${funnel.base}/upsell2.html`);
+  await next.click();
+  await page.waitForURL('**/upsell2.html');
+  await funnel.ready(page);
+  expect(await funnel.calls('upsale')).toHaveLength(1);
+  expect(purchases).toHaveLength(1);
 });
