@@ -1,15 +1,21 @@
 import { Window } from 'happy-dom';
 import { boot } from '../../src/browser/boot.js';
+import type { Purchase } from '../../src/browser/purchase.js';
 
 export interface Call {
   route: string;
   body: Record<string, string>;
   key: string | null;
   keepalive: boolean;
+  /** What the fake proxy answered (its JSON body), or undefined for a network failure or a hang. */
+  answer?: unknown;
 }
 
+/** The purchase the proxy adds to the answer that made a sale (src/proxy/purchase.ts): no currency. */
+export type AnswerPurchase = Omit<Purchase, 'currency'>;
+
 /** What the fake proxy answers: a Konnektive envelope (status 200), or a status with a body, or a network failure. */
-export type Answer = { result: string; message?: unknown } | { status: number; body: unknown } | 'network' | 'hang';
+export type Answer = { result: string; message?: unknown; purchase?: AnswerPurchase } | { status: number; body: unknown } | 'network' | 'hang';
 export type Answers = Record<string, (body: Record<string, string>, calls: Call[]) => Answer | Promise<Answer>>;
 
 const DEFAULT_ANSWERS: Answers = {
@@ -38,6 +44,14 @@ export interface PageOptions {
   local?: Record<string, unknown>;
   /** Globals on the window before the script starts (dataLayer, fbq). */
   globals?: Record<string, unknown>;
+  /**
+   * The purchase the proxy computes, per route: a SUCCESS answer to that route (the default one or a
+   * test's own) gets it as its top-level `purchase` member, as the proxy adds it to the answer that made
+   * the sale. Undefined for a call: that answer carries none (a replay). Each answer is in `call.answer`.
+   */
+  purchases?: Record<string, (body: Record<string, string>, calls: Call[]) => AnswerPurchase | undefined>;
+  /** Runs the page's scripts as a browser would (inline ones; none is loaded from the network). */
+  runScripts?: boolean;
 }
 
 /**
@@ -46,7 +60,8 @@ export interface PageOptions {
  * Only the proxy is faked, by a fetch that records every call.
  */
 export async function openPage(html: string, options: PageOptions = {}) {
-  const win = new Window({ url: options.url ?? 'https://shop.test/checkout.html' });
+  const settings = options.runScripts ? { enableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, suppressInsecureJavaScriptEnvironmentWarning: true } : {};
+  const win = new Window({ url: options.url ?? 'https://shop.test/checkout.html', settings });
   const doc = win.document;
   Object.assign(globalThis, { document: doc, FormData: win.FormData, CustomEvent: win.CustomEvent });
   const head = html.match(/<html([^>]*)>/)?.[1] ?? '';
@@ -65,8 +80,9 @@ export async function openPage(html: string, options: PageOptions = {}) {
 
   const calls: Call[] = [];
   const answers = { ...DEFAULT_ANSWERS, ...options.answers };
-  const fetch = async (input: RequestInfo | URL) => {
-    const request = input as Request;
+  // Shaped as the platform's fetch: (input, init), input a URL, a string or a Request (ky passes a Request).
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
     options.onRequest?.(request);
     const route = new URL(request.url).pathname.split('/').pop() as string;
     const call: Call = { route, body: await request.json(), key: request.headers.get('idempotency-key'), keepalive: request.keepalive };
@@ -74,7 +90,10 @@ export async function openPage(html: string, options: PageOptions = {}) {
     const answer = await answers[route](call.body, calls);
     if (answer === 'network') throw new TypeError('Failed to fetch');
     if (answer === 'hang') return new Promise<Response>(() => {});
-    const [status, payload] = 'status' in answer ? [answer.status, answer.body] : [200, answer];
+    let [status, payload] = 'status' in answer ? [answer.status, answer.body] : [200, answer];
+    const purchase = options.purchases?.[route]?.(call.body, calls);
+    if (purchase && status === 200 && (payload as { result?: unknown }).result === 'SUCCESS') payload = { ...(payload as object), purchase };
+    call.answer = payload;
     return new Response(typeof payload === 'string' ? payload : JSON.stringify(payload), { status, headers: { 'content-type': 'application/json', ...options.responseHeaders } });
   };
   const navigations: string[] = [];
@@ -97,6 +116,8 @@ export async function openPage(html: string, options: PageOptions = {}) {
     win,
     doc,
     calls,
+    /** The fake proxy's fetch, as the script gets it. */
+    fetch,
     navigations,
     events,
     api,
