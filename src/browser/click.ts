@@ -3,6 +3,7 @@ import { emit } from './events.js';
 import { log } from './log.js';
 import { pageUrl } from './payload.js';
 import { injectPixel } from './pixels.js';
+import { trackPurchase } from './purchase.js';
 
 /**
  * Import Click, made on every page. The first click of a visit sends the page URL as `requestUri`
@@ -33,6 +34,8 @@ export async function trackClick(ctx: Context, handoff?: string): Promise<void> 
     if (result.ok) {
       ctx.session.set('sessionId', result.message?.sessionId);
       if (ctx.config.pixels) injectPixel(ctx.doc, result.message?.pixel);
+      // A sale completed while the visitor was away (3-D Secure, a redirect payment) is reported on arrival.
+      trackPurchase(ctx, ctx.doc, result.purchase);
       emit(ctx.doc, 'session', { sessionId: ctx.session.get('sessionId'), pageType: ctx.pageType, result: result.message });
       return;
     }

@@ -20,6 +20,8 @@ import {
   Grants,
   HANDOFF_HEADER,
   newVisitorId,
+  PURCHASE_COOKIE,
+  requestCookie,
   setCookie,
   signHandoff,
   verifyHandoff,
@@ -31,7 +33,7 @@ import {
 import { serveScript } from './script-asset.js';
 import { cardProblems } from '../shared/cards.js';
 import { keepPaypalOrder, withPaypalOrder } from './paypal-resend.js';
-import { purchaseOf, withoutPurchase, withPurchase } from './purchase.js';
+import { Purchases, withoutPurchase, withPurchase } from './purchase.js';
 
 /** What the runtime knows about the connection: the TCP peer, when there is one. */
 export interface ConnectionInfo {
@@ -118,6 +120,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const store = config.store;
   const limiter = new RateLimiter(store, config.rateLimitPerMinute);
   const grants = new Grants(store, config.grantTtlMs);
+  const purchases = new Purchases(store, config.grantTtlMs);
   const exactlyOnce = new ExactlyOnce(store, { ttlMs: config.idempotencyTtlMs, leaseMs: config.leaseMs });
   const completion = new Completion(config);
   const redact = redactor([config.loginId, config.password, config.secret]);
@@ -158,7 +161,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (policy.signedReturn) await signReturnLinks(call, params);
     const sent = await send(call, route, params, timeoutMs);
     const { outcome, answer } = sent;
-    const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchaseOf(route, params, sent.parsed, (orderId) => store.increment(`upsales:${orderId}`, config.grantTtlMs)) : undefined;
+    const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchases.fromAnswer(route, params, sent.parsed) : undefined;
     // Stored with the answer; replays leave it out (withoutPurchase), so only this answer reports the sale.
     if (purchase) outcome.body = withPurchase(outcome.body, purchase);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);
@@ -294,6 +297,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       const result = await within(sendCall(call, undefined, async () => {}, call.timeoutMs), call.timeoutMs + 1000);
       outcome = typeof result === 'symbol' ? refusalOutcome(new Refusal('upstream_timeout'), false) : result;
     }
+    if (policy.renewsVisitor && known && requestCookie(request, PURCHASE_COOKIE)) {
+      // A sale completed on the return leg (3-D Secure, a redirect payment): this page reports it, once.
+      const held = readAnswer(outcome.body).result === 'SUCCESS' ? await purchases.take(await shortHash(known)).catch(() => undefined) : undefined;
+      if (held) outcome = { ...outcome, body: withPurchase(outcome.body, held) };
+      cookies.push(setCookie(PURCHASE_COOKIE, '', 0, scope, true));
+    }
     await answerCookies(call, outcome, scope);
     const answer = respond(outcome, headers, entry);
     answer.cookies = cookies;
@@ -347,12 +356,20 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (request.method === 'POST') Object.assign(params, await returnFields(request));
     entry.status = 303;
     entry.result = kind === 's' ? 'return-success' : 'return-error';
+    const headers = new Headers({ location: returnLocation(kind, target, params), 'cache-control': 'no-store' });
     if (kind === 's') {
       // Whatever was posted about the order is ignored: Konnektive says whether it is paid.
       const order = await queryOrder(config, target.orderId);
-      if (order?.orderStatus === 'COMPLETE') await markPaid(target.orderId, JSON.stringify({ result: 'SUCCESS', message: order }));
+      if (order?.orderStatus === 'COMPLETE') {
+        await markPaid(target.orderId, JSON.stringify({ result: 'SUCCESS', message: order }));
+        // The sale is reported by the visitor's next page: its click answer carries it (the cookie says to look).
+        const found = await purchases.fromReturn(order).catch(() => undefined);
+        if (found && (await purchases.hold(target.visitor, found).then(() => true, () => false))) {
+          headers.append('set-cookie', setCookie(PURCHASE_COOKIE, '1', 15 * 60, { secure: target.origin.startsWith('https:'), domain: config.cookieDomain }, true));
+        }
+      }
     }
-    return new Response(null, { status: 303, headers: { location: returnLocation(kind, target, params), 'cache-control': 'no-store' } });
+    return new Response(null, { status: 303, headers });
   }
 
   async function returnFields(request: ProxyRequest): Promise<Record<string, string>> {

@@ -41,6 +41,12 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
+/** A cookie the request carries. */
+export const requestCookie = (request: Pick<ProxyRequest, 'headers'>, name: string) => cookieValue(request.headers.get('cookie'), name);
+
+/** Set on the return leg when it completed a sale: the next page's click fetches the purchase (purchase.ts). */
+export const PURCHASE_COOKIE = 'kf_p';
+
 /** The visitor id the request carries (cookie first, then header), when it is well formed. */
 export function visitorOf(request: Pick<ProxyRequest, 'headers'>): string | undefined {
   const cookies = request.headers.get('cookie');
