@@ -141,3 +141,77 @@ describe('Import Click details', () => {
     page.close();
   });
 });
+
+describe('pixels: the HTML Import Click answers with', () => {
+  const PIXEL = '<img src="https://px.test/i.gif" alt=""><script src="https://px.test/kount.js" data-x="1" async></script><script type="text/javascript">window.pixelRan = (window.pixelRan || 0) + 1</script>';
+  const withPixel = (pixel: unknown) => ({ click: () => ({ result: 'SUCCESS', message: { sessionId: SID, pixel } }) });
+
+  test('is injected once in a [data-kf-pixel] box before ready: images as HTML, each script made again so it runs', async () => {
+    const page = await openPage(`${SCRIPT}<p></p>`, { answers: withPixel(PIXEL), runScripts: true });
+    const boxes = page.doc.querySelectorAll('[data-kf-pixel]');
+    assert.equal(boxes.length, 1);
+    assert.equal(boxes[0].parentElement, page.doc.body);
+    assert.equal(boxes[0].querySelector('img')?.getAttribute('src'), 'https://px.test/i.gif');
+    const scripts = [...boxes[0].querySelectorAll('script')];
+    assert.deepEqual(
+      scripts.map((s) => [s.getAttribute('src'), s.getAttribute('data-x'), s.hasAttribute('async'), s.getAttribute('type'), s.textContent]),
+      [
+        ['https://px.test/kount.js', '1', true, null, ''],
+        [null, null, false, 'text/javascript', 'window.pixelRan = (window.pixelRan || 0) + 1'],
+      ],
+    );
+    // HTML insertion never runs a script (in happy-dom as in a browser); the script made again did, once.
+    assert.equal((page.win as any).pixelRan, 1);
+    page.close();
+  });
+
+  test('data-pixels="off" on the script tag: nothing injected, nothing run', async () => {
+    const page = await openPage(`${SCRIPT.replace('data-campaign-id', 'data-pixels="off" data-campaign-id')}<p></p>`, { answers: withPixel(PIXEL), runScripts: true });
+    assert.equal(page.events.some((e) => e.type === 'session'), true, 'the click was answered');
+    assert.equal(page.doc.querySelector('[data-kf-pixel]'), null);
+    assert.equal(page.doc.querySelector('img'), null);
+    assert.equal((page.win as any).pixelRan, undefined);
+    page.close();
+  });
+
+  for (const [name, pixel] of [['no pixel', undefined], ['a blank pixel', '  \n '], ['a number', 42], ['an object', { html: '<img src="https://px.test/i.gif">' }], ['null', null]] as const) {
+    test(`${name}: nothing injected, the session still starts`, async () => {
+      const page = await openPage(`${SCRIPT}<p></p>`, { answers: withPixel(pixel) });
+      assert.equal(page.cookie('kf_sid'), SID);
+      assert.equal(page.doc.querySelector('[data-kf-pixel]'), null);
+      assert.equal(page.doc.body.children.length, 2, 'the page as it was: its script tag and paragraph');
+      page.close();
+    });
+  }
+
+  test('a second call does not inject twice', async () => {
+    const { Window } = await import('happy-dom');
+    const { injectPixel } = await import('../../src/browser/pixels.js');
+    const win = new Window({ url: 'https://shop.test/' });
+    const doc = win.document as unknown as Document;
+    injectPixel(doc, '<img src="https://px.test/a.gif">');
+    injectPixel(doc, '<img src="https://px.test/b.gif">');
+    assert.equal(doc.querySelectorAll('[data-kf-pixel]').length, 1);
+    assert.deepEqual([...doc.querySelectorAll('img')].map((img) => img.getAttribute('src')), ['https://px.test/a.gif']);
+    await win.happyDOM.close();
+  });
+
+  test('the tag pasted twice: one click, one pixel', async () => {
+    const page = await openPage(`${SCRIPT}${SCRIPT}<p></p>`, { answers: withPixel(PIXEL), runScripts: true });
+    assert.equal(page.start(), page.api, 'a second start hands back the running script, starting nothing');
+    assert.equal(page.to('click').length, 1);
+    assert.equal(page.doc.querySelectorAll('[data-kf-pixel]').length, 1);
+    assert.equal((page.win as any).pixelRan, 1);
+    page.close();
+  });
+
+  test('a session refused and replaced: the pixel of the click that succeeded is injected, once', async () => {
+    const page = await openPage(`${SCRIPT}<p></p>`, {
+      cookies: { kf_sid: 'e'.repeat(32) },
+      answers: { click: (body) => (body.sessionId ? { result: 'ERROR', message: 'Invalid sessionId' } : { result: 'SUCCESS', message: { sessionId: SID, pixel: '<img src="https://px.test/new.gif">' } }) },
+    });
+    assert.equal(page.to('click').length, 2);
+    assert.deepEqual([...page.doc.querySelectorAll('[data-kf-pixel] img')].map((img) => img.getAttribute('src')), ['https://px.test/new.gif']);
+    page.close();
+  });
+});
