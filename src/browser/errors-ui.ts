@@ -33,7 +33,7 @@ export function showErrors(form: HTMLFormElement, fieldErrors: FieldError[], sum
     note.className = 'kf-field-error';
     note.textContent = text;
     // After the last control, or after the label wrapping it (a radio card, a checkbox line).
-    const last = controls[controls.length - 1];
+    const last = controls[controls.length - 1]!;
     (last.closest('label') ?? last).after(note);
     undo.push(() => note.remove());
     for (const control of controls) {

@@ -5,6 +5,7 @@ import { clearErrors, showErrors } from './errors-ui.js';
 import { emit } from './events.js';
 import { log } from './log.js';
 import { message } from './messages.js';
+import { handoffLink } from './handoff.js';
 import { formValues, funnelIds, pageUrl, resolveUrl } from './payload.js';
 import { trackPurchase } from './purchase.js';
 import type { Result } from './transport.js';
@@ -72,9 +73,8 @@ export function settle(ctx: Context, form: HTMLFormElement | null, action: Actio
     // A one-click upsell that was not added offers the way on: the form's next page.
     if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && next);
     emit(target, 'error', { action, code: routed, message: summary, fields });
-    const url = new URL(routeTo, doc.baseURI);
-    url.searchParams.set('sessionId', ctx.session.get('sessionId') ?? '');
-    ctx.navigate(url.href);
+    // With ?sessionId= (and the hand-off grant), as Konnektive's own kit sends it: the page may be on another domain.
+    ctx.navigate(handoffLink(resolveUrl(doc, routeTo), ctx.session, ctx.storage));
     return false;
   }
   if (result.result === 'SUCCESS') {
@@ -125,9 +125,9 @@ export async function submit(ctx: Context, partialLeadsIdle: () => Promise<unkno
     const payload = { ...raw, ...funnelIds(ctx) };
     for (const name of skip) delete payload[name];
     if (FORM_KINDS[kind]) {
-      payload.errorRedirectsTo = pageUrl(ctx.win);
-      payload.redirectsTo = resolveUrl(ctx.doc, form.getAttribute('data-kf-next') ?? payload.errorRedirectsTo);
-      if (kind === 'order') payload.salesUrl = payload.errorRedirectsTo;
+      const here = (payload.errorRedirectsTo = pageUrl(ctx.win));
+      payload.redirectsTo = resolveUrl(ctx.doc, form.getAttribute('data-kf-next') ?? here);
+      if (kind === 'order') payload.salesUrl = here;
       else if (!payload.orderId) return fail(ctx, form, kind, 'no_order', message('noOrder'));
     }
     if (!emit(form, 'before-submit', { action: kind, payload }, true)) {

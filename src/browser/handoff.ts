@@ -11,7 +11,7 @@ import type { Storage_ } from './storage.js';
 export function handoffLink(url: string, session: Session, storage: Storage_): string {
   const sessionId = session.get('sessionId');
   const grant = storage.get<string>(STORAGE_KEYS.handoff);
-  const [base, hash = ''] = String(url).split(/(?=#)/);
+  const [base, hash = ''] = String(url).split(/(?=#)/) as [string, string?];
   return !sessionId || /[?&]sessionId=/.test(base) ? url : `${base}${base.includes('?') ? '&' : '?'}sessionId=${sessionId}${grant ? `&kf_h=${grant}` : ''}${hash}`;
 }
 

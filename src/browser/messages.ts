@@ -28,4 +28,4 @@ export const messages: Record<string, string> = {
 };
 
 export const message = (key: string, values: Record<string, string | number> = {}): string =>
-  (messages[key] ?? messages.error).replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
+  (messages[key] ?? messages.error!).replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));

@@ -20,7 +20,7 @@ export function createPartialLeads(ctx: Context) {
     // The field being typed in is not finished (unless the visitor is leaving); one still wrong is left out.
     const typing = !leaving && (ctx.doc.activeElement as HTMLInputElement | null)?.name;
     const values: Record<string, string> = {};
-    for (const name in raw) if (name !== typing && !checkValue(name, raw[name])) values[name] = raw[name];
+    for (const name in raw) if (name !== typing && !checkValue(name, raw[name]!)) values[name] = raw[name]!;
     const complete = values.firstName && values.lastName && (values.emailAddress || values.phoneNumber);
     return complete ? values : undefined;
   }

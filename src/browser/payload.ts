@@ -45,7 +45,7 @@ export function funnelIds(ctx: Context): Record<string, string> {
 }
 
 /** The page URL without its fragment: salesUrl and errorRedirectsTo (return parameters are already gone). */
-export const pageUrl = (win: Window) => win.location.href.split('#')[0];
+export const pageUrl = (win: Window): string => win.location.href.split('#')[0]!;
 
 export const resolveUrl = (doc: Document, href: string) => new URL(href, doc.baseURI).href;
 

@@ -17,7 +17,7 @@ export function splitArrival(href: string): { url: string; found: Record<string,
   const [, path, query = '', hash] = href.match(/^([^?#]*)(?:\?([^#]*))?(.*)$/)!;
   const found: Record<string, string> = {};
   const kept = query.split('&').filter((pair) => {
-    const [name] = pair.split('=');
+    const [name] = pair.split('=') as [string];
     if (!ARRIVAL_PARAMS.includes(name)) return true;
     // URLSearchParams decodes as Konnektive's return does (+ is a space) and never throws on a bad escape.
     found[name] ??= new URLSearchParams(pair).get(name)!;

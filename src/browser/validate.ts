@@ -22,7 +22,7 @@ const FORMAT: Record<string, Rule> = {
 /** The format or length problem of one value, if any; an empty value has none. */
 export function checkValue(name: string, value: string): string | undefined {
   const max = FIELD_MAX_LENGTH[name];
-  return (value && (FORMAT[name]?.(value) || (value.length > max && message('tooLong', { max })))) || undefined;
+  return (value && (FORMAT[name]?.(value) || (max !== undefined && value.length > max && message('tooLong', { max })))) || undefined;
 }
 
 // Inputs, selects and textareas share what is read here (name, type, required).

@@ -1,0 +1,15 @@
+/** sessionStorage keys. Card data is never stored: attempts keep only a hash of their payload. */
+export const STORAGE_KEYS = {
+    /** The merged results of the last lead, order and upsale calls, for data-kf-text. */
+    last: 'kf_last',
+    /** The open money attempt per route: its Idempotency-Key and payload hash. */
+    attempt: 'kf_attempt_',
+    /** Hash of the last partial lead sent, so the same values are never sent twice. */
+    lead: 'kf_lead',
+    /** The orderId Confirm Order was sent for. */
+    confirmed: 'kf_confirmed',
+    /** The latest hand-off grant, for kfunnel.link() and data-kf-handoff links: named as its response header. */
+    handoff: 'KFunnel-Handoff',
+    /** The visitor's last submitted values but the card: prefill, and a form restored after a failed payment. */
+    form: 'kf_form',
+};

@@ -1,0 +1,190 @@
+import { CARD_FIELDS } from '../shared/konnektive.js';
+import { remember, sendAttempt } from './attempts.js';
+import { STORAGE_KEYS } from './context.js';
+import { clearErrors, showErrors } from './errors-ui.js';
+import { emit } from './events.js';
+import { log } from './log.js';
+import { message } from './messages.js';
+import { handoffLink } from './handoff.js';
+import { formValues, funnelIds, pageUrl, resolveUrl } from './payload.js';
+import { trackPurchase } from './purchase.js';
+import { validate } from './validate.js';
+/** The data-kf-form kinds, and whether each moves money (return links, "unknown outcome"). */
+const FORM_KINDS = { lead: false, order: true, upsale: true };
+/** What submits a form: a button without a type, and type=submit or type=image buttons and inputs. */
+const SUBMIT_CONTROLS = 'button:not([type]),[type=submit],[type=image]';
+/** The payment a control selects: data-kf-paypal, or data-kf-pay="KLARNA" (any prepaidType). Card fields are then not sent. */
+export function paymentOf(control) {
+    const prepaidType = control?.getAttribute('data-kf-pay');
+    return prepaidType ? { paySource: 'PREPAID', prepaidType } : control?.hasAttribute('data-kf-paypal') ? { paySource: 'PAYPAL' } : undefined;
+}
+/** What a failed call means for the visitor: a summary, field errors, maybe a decline route. */
+export function explainFailure(action, result) {
+    const text = result.message;
+    // Field by field: the proxy's card check names a message of the catalog and its values; Konnektive, its own text.
+    const named = result.fields ?? (result.code === 'konnektive' && text && typeof text === 'object' && text);
+    if (named)
+        return [message('summary'), Object.entries(named).map(([name, value]) => ({ name, text: Array.isArray(value) ? message(...value) : String(value) }))];
+    if (result.code !== 'konnektive') {
+        return [message(!result.retryable ? 'error' : action === 'lead' ? 'network' : 'unknownOutcome', { reason: result.code }), []];
+    }
+    // An upsell is one click on the order's own card: nothing to change, so the offer is skipped.
+    if (action === 'upsale')
+        return [message('upsaleFailed'), []];
+    // Konnektive's three card-type declines ("Transaction Declined: Prepaid Credit Cards Are Not
+    // Accepted", "...: Debit Cards...", "...: MASTERCARD is not a supported card type.") can be routed.
+    const declined = String(text).match(/^Transaction Declined:\s*((prepaid|debit|mastercard)?.*?)\.?$/i);
+    const routed = declined?.[2]?.toLowerCase();
+    return [message(routed ?? (declined ? 'declined' : 'error'), { reason: declined ? declined[1] : text }), [], routed];
+}
+/** A busy form: aria-busy (the one record of it), and its enabled submit controls disabled (marked, to re-enable just those). */
+export function setBusy(form, on) {
+    if (on)
+        form.setAttribute('aria-busy', 'true');
+    else
+        form.removeAttribute('aria-busy');
+    for (const control of form.querySelectorAll(on ? SUBMIT_CONTROLS : '[data-kf-locked]')) {
+        if (on !== control.disabled)
+            control.disabled = control.toggleAttribute('data-kf-locked', on);
+    }
+}
+export function fail(ctx, form, action, code, summary, fields = [], next) {
+    if (form) {
+        showErrors(form, fields, summary, next && resolveUrl(ctx.doc, next));
+        setBusy(form, false);
+    }
+    emit(form ?? ctx.doc, 'error', { action, code, message: summary, fields });
+    return false;
+}
+/** Turns a call's result into cookies, events and navigation. True when the call succeeded. */
+export function settle(ctx, form, action, result) {
+    const { doc } = ctx;
+    const target = form ?? doc;
+    const next = form?.getAttribute('data-kf-next');
+    if (!result.ok) {
+        const [summary, fields, routed] = explainFailure(action, result);
+        const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
+        // A one-click upsell that was not added offers the way on: the form's next page.
+        if (!routeTo)
+            return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && next);
+        emit(target, 'error', { action, code: routed, message: summary, fields });
+        // With ?sessionId= (and the hand-off grant), as Konnektive's own kit sends it: the page may be on another domain.
+        ctx.navigate(handoffLink(resolveUrl(doc, routeTo), ctx.session, ctx.storage));
+        return false;
+    }
+    if (result.result === 'SUCCESS') {
+        trackPurchase(ctx, target, result.purchase);
+        remember(ctx, result.message);
+        emit(target, 'success', { action, result: result.message, replayed: result.replayed });
+        if (next)
+            ctx.navigate(resolveUrl(doc, next));
+        else if (form)
+            setBusy(form, false);
+        return true;
+    }
+    // MERC_REDIRECT (3-D Secure, PayPal, redirect payments): the form stays locked while the visitor is away.
+    const { url = result.message?.paypalUrl, script } = result.message ?? {};
+    // Only a web page may be navigated to (a javascript: or data: URL would run in this page); without one, a script.
+    if (url ? !/^https?:/i.test(url) : !script)
+        return fail(ctx, form, action, 'bad_redirect', message('badRedirect'));
+    emit(target, 'redirect', { action, url, script: !!script });
+    if (url)
+        ctx.navigate(url);
+    // Konnektive's own 3-D Secure script: the page's Content-Security-Policy must allow it (README).
+    else
+        doc.body.append(Object.assign(doc.createElement('script'), { text: script }));
+    return true;
+}
+/**
+ * The submit pipeline: values -> validation -> payload -> before-submit -> call -> settle. An order
+ * without an orderId goes as it is: the proxy makes its lead first and gives the visitor its orderId
+ * (kf_oid), so even a declined first try keeps the lead and a retry reuses it.
+ */
+export async function submit(ctx, partialLeadsIdle, form, payment) {
+    const kind = form.getAttribute('data-kf-form');
+    if (!(kind in FORM_KINDS))
+        log.error(`data-kf-form="${kind}": use lead, order or upsale`);
+    if (!(kind in FORM_KINDS) || form.hasAttribute('aria-busy'))
+        return false;
+    const raw = formValues(form);
+    if (kind !== 'upsale') {
+        // What the visitor typed (never the card) fills the next form: prefill, and a form restored after a failed payment.
+        const kept = { ...ctx.storage.get(STORAGE_KEYS.form), ...raw };
+        for (const name of CARD_FIELDS)
+            delete kept[name];
+        ctx.storage.set(STORAGE_KEYS.form, kept);
+    }
+    if (FORM_KINDS[kind])
+        Object.assign(raw, payment);
+    const skip = new Set(raw.paySource && raw.paySource !== 'CREDITCARD' ? CARD_FIELDS : []);
+    const problems = validate(form, raw, skip);
+    if (problems.length)
+        return fail(ctx, form, kind, 'invalid', message('summary'), problems);
+    clearErrors(form);
+    setBusy(form, true);
+    try {
+        // A partial lead in flight may be making the orderId this submit carries; the click, its sessionId.
+        await partialLeadsIdle();
+        await ctx.clickDone;
+        const payload = { ...raw, ...funnelIds(ctx) };
+        for (const name of skip)
+            delete payload[name];
+        if (FORM_KINDS[kind]) {
+            const here = (payload.errorRedirectsTo = pageUrl(ctx.win));
+            payload.redirectsTo = resolveUrl(ctx.doc, form.getAttribute('data-kf-next') ?? here);
+            if (kind === 'order')
+                payload.salesUrl = here;
+            else if (!payload.orderId)
+                return fail(ctx, form, kind, 'no_order', message('noOrder'));
+        }
+        if (!emit(form, 'before-submit', { action: kind, payload }, true)) {
+            setBusy(form, false);
+            return false;
+        }
+        return settle(ctx, form, kind, await sendAttempt(ctx, kind, payload));
+    }
+    catch (error) {
+        log.error(error);
+        return fail(ctx, form, kind, 'internal', message('error', { reason: error }));
+    }
+}
+/** Takes over the page's data-kf-form forms and its PayPal, payment and decline controls. */
+export function bindForms(ctx, partialLeadsIdle) {
+    const { doc } = ctx;
+    const send = (form, payment) => submit(ctx, partialLeadsIdle, form, payment);
+    // kfunnel's own checks and messages replace the browser's pop-ups (which would also block PayPal on a
+    // form whose card fields are required); POST keeps a card out of the URL should the script not run.
+    for (const form of doc.querySelectorAll('form[data-kf-form]')) {
+        form.noValidate = true;
+        form.method = 'post';
+    }
+    doc.addEventListener('submit', (event) => {
+        const form = event.target;
+        if (!form.matches('form[data-kf-form]'))
+            return;
+        event.preventDefault();
+        void send(form, paymentOf(event.submitter));
+    }, true);
+    doc.addEventListener('click', (event) => {
+        const control = event.target.closest?.('[data-kf-paypal],[data-kf-pay],[data-kf-decline]');
+        // A link declines by itself (no call); a payment submit button goes through the submit event above.
+        if (!control || (control.tagName === 'A' ? control.hasAttribute('href') : control.type === 'submit' && !control.hasAttribute('data-kf-decline')))
+            return;
+        event.preventDefault();
+        const form = control.closest('form') ?? doc.querySelector('form[data-kf-form=order]');
+        const next = form?.getAttribute('data-kf-next');
+        // A decline button goes to the form's data-kf-next with no call; a payment control submits the order form.
+        const payment = paymentOf(control);
+        if (payment)
+            void (form && send(form, payment));
+        else if (next)
+            ctx.navigate(resolveUrl(doc, next));
+    });
+    // A page restored from the back-forward cache must not keep a form locked.
+    ctx.win.addEventListener('pageshow', (event) => {
+        if (event.persisted)
+            for (const form of doc.querySelectorAll('form[aria-busy]'))
+                setBusy(form, false);
+    });
+    return send;
+}
