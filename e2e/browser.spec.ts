@@ -79,3 +79,110 @@ test('hand-off to another domain: kfunnel.link() carries sessionId and kf_h; the
   expect(await page.evaluate(() => (window as any).kfunnel.sessionId())).toBe(sessionId);
   expect((await funnel.state()).sessions).toHaveLength(1);
 });
+
+test.describe('card errors come from the proxy', () => {
+  /** The field message next to a control: aria-invalid, and the text of the element its aria-describedby names. */
+  async function fieldMessage(page: Page, name: string): Promise<string | null> {
+    const control = page.locator(`form [name="${name}"]`);
+    if ((await control.getAttribute('aria-invalid')) !== 'true') return null;
+    const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
+    return (await Promise.all(ids.map((id) => page.locator(`#${id}`).textContent()))).join(' ');
+  }
+
+  test('a bad card number, a short CVV and a past expiry: messages beside those fields, nothing sent to Konnektive; then the corrected card pays once', async ({ page, funnel }) => {
+    // The earliest month the checkout offers, which must be over for this test to mean anything.
+    const year = await (async () => {
+      await page.goto(`${funnel.base}/checkout.html`);
+      return page.locator('#cardYear option:nth-child(2)').getAttribute('value');
+    })();
+    expect(new Date() >= new Date(Number(year), 1, 1), `January ${year} is in the past`).toBe(true);
+    await funnel.ready(page);
+    await funnel.fillCheckout(page, { cardNumber: '4111 1111 1111 1112', cardSecurityCode: '12', cardMonth: '01', cardYear: year! });
+    const refused = page.waitForResponse((response) => response.url().endsWith('/kfunnel/order'));
+    await page.getByRole('button', { name: 'Complete secure order' }).click();
+    const answer = await refused;
+    expect(answer.status()).toBeGreaterThanOrEqual(400);
+    expect((await answer.json()).code).toBe('invalid_card');
+    await expect(page.locator('[data-kf-errors]')).toHaveText('Please correct the marked fields.');
+    await expect(page.locator('#cardNumber')).toBeFocused();
+    expect(await fieldMessage(page, 'cardNumber')).toBe('Please check the card number.');
+    expect(await fieldMessage(page, 'cardSecurityCode')).toBe('Please enter the 3-digit security code.');
+    expect(await fieldMessage(page, 'cardYear')).toBe('Please check the expiry date.');
+    for (const name of ['cardMonth', 'firstName', 'emailAddress', 'postalCode']) expect(await fieldMessage(page, name), name).toBeNull();
+    expect(await funnel.calls('order')).toEqual([]);
+    expect((await funnel.state()).orders.flatMap((o: any) => o.transactions)).toEqual([]);
+    await expect(page.locator('form[data-kf-form=order]')).not.toHaveAttribute('aria-busy', /.*/);
+
+    // American Express asks for four digits.
+    await page.fill('#cardNumber', '3782 822463 10005');
+    await page.selectOption('#cardYear', CARD.cardYear);
+    await page.getByRole('button', { name: 'Complete secure order' }).click();
+    await expect(page.locator('.kf-field-error')).toHaveText(['Please enter the 4-digit security code.']);
+    expect(await fieldMessage(page, 'cardNumber')).toBeNull();
+    expect(await fieldMessage(page, 'cardSecurityCode')).toBe('Please enter the 4-digit security code.');
+    expect(await funnel.calls('order')).toEqual([]);
+
+    await page.fill('#cardSecurityCode', '1234');
+    await page.getByRole('button', { name: 'Complete secure order' }).click();
+    await page.waitForURL('**/upsell1.html');
+    const orders = await funnel.calls('order');
+    expect(orders.map((c: any) => c.result)).toEqual(['SUCCESS']);
+    expect((await funnel.state()).orders[0]).toMatchObject({ orderStatus: 'COMPLETE', cardType: 'AMEX' });
+  });
+});
+
+test.describe("the sandbox's pixels, injected by the script", () => {
+  /** Waits until the page's pixel image has loaded and its script was fetched; returns what the sandbox recorded for this page type. */
+  async function pixelHits(page: Page, funnel: { state(): Promise<any> }, pageType: string): Promise<string[]> {
+    await expect(page.locator('[data-kf-pixel]')).toHaveCount(1);
+    await expect.poll(() => page.locator('[data-kf-pixel] img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    await expect.poll(() => page.evaluate(() => performance.getEntriesByType('resource').filter((e) => /\/_sandbox\/pixel\/.*\.js/.test(e.name)).length)).toBe(1);
+    return (await funnel.state()).pixels.filter((p: any) => p.pageType === pageType).map((p: any) => `${p.pixel} ${p.element}`).sort();
+  }
+
+  test('checkout with data-kf-fraud-pixel: the fraud pixel loads and its script runs, once; the thank-you page fires the campaign pixel; other pages none', async ({ page, funnel }) => {
+    await page.goto(`${funnel.base}/checkout.html`);
+    await funnel.ready(page);
+    const sessionId = await page.evaluate(() => (window as any).kfunnel.sessionId());
+    expect(await pixelHits(page, funnel, 'checkoutPage')).toEqual(['fraud img', 'fraud script']);
+    await expect(page.locator('[data-kf-pixel] script')).toHaveAttribute('src', new RegExp(`/_sandbox/pixel/${sessionId}/fraud\\.js\\?pageType=checkoutPage$`));
+
+    // No pixel on a page the campaign does not name: the injection precedes ready, so this is final.
+    await page.goto(`${funnel.base}/upsell1.html`);
+    await funnel.ready(page);
+    await expect(page.locator('[data-kf-pixel]')).toHaveCount(0);
+
+    await page.goto(`${funnel.base}/thankyou.html`);
+    await funnel.ready(page);
+    expect(await pixelHits(page, funnel, 'thankyouPage')).toEqual(['affiliate img', 'affiliate script']);
+    const { pixels } = await funnel.state();
+    expect(pixels.map((p: any) => p.pageType).sort()).toEqual(['checkoutPage', 'checkoutPage', 'thankyouPage', 'thankyouPage']);
+    expect(new Set(pixels.map((p: any) => p.sessionId))).toEqual(new Set([sessionId]));
+  });
+});
+
+test.describe('the script failing to load', () => {
+  for (const [page_, how] of [
+    ['checkout.html', '404'],
+    ['checkout-multi.html', 'blocked'],
+  ] as const) {
+    test(`${page_} with kfunnel ${how}: submitting posts the form natively, no card data in any URL`, async ({ page, funnel }) => {
+      await page.route('**/kfunnel/kfunnel.min.js', (route) => (how === '404' ? route.fulfill({ status: 404, body: 'not found' }) : route.abort('blockedbyclient')));
+      const urls: string[] = [];
+      page.on('request', (request) => urls.push(request.url()));
+      await page.goto(`${funnel.base}/${page_}`);
+      await page.waitForLoadState('load');
+      expect(await page.evaluate(() => (window as any).kfunnel)).toBeUndefined();
+      await funnel.fillCheckout(page);
+      const navigation = page.waitForRequest((request) => request.isNavigationRequest() && request.frame() === page.mainFrame());
+      await page.getByRole('button', { name: 'Complete secure order' }).click();
+      const request = await navigation;
+      expect(request.method()).toBe('POST');
+      expect(request.postData()).toContain('cardNumber=');
+      for (const url of [...urls, request.url(), page.url()]) {
+        for (const secret of ['4111', 'cardNumber', 'cardSecurityCode']) expect(url, 'a URL the browser requested').not.toContain(secret);
+      }
+      expect(await funnel.calls()).toEqual([]);
+    });
+  }
+});

@@ -93,3 +93,12 @@ test("the sandbox's checkout pixel loads under the demo's strict Content-Securit
   await expect.poll(async () => [...new Set((await funnel.state()).pixels.map((p: any) => `${p.pixel} ${p.element}`))].sort()).toEqual(['fraud img', 'fraud script']);
   expect(new Set((await funnel.state()).pixels.map((p: any) => p.sessionId))).toEqual(new Set([sessionId]));
 });
+
+test('every demo form posts: should the script not load, nothing typed ends up in a URL', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const forms = readdirSync('demo-landers')
+    .filter((file) => file.endsWith('.html'))
+    .flatMap((file) => [...readFileSync(`demo-landers/${file}`, 'utf8').matchAll(/<form\b[^>]*>/g)].map(([tag]) => [file, tag]));
+  expect(forms.length).toBeGreaterThanOrEqual(6);
+  for (const [file, tag] of forms) expect(tag, file).toMatch(/\bmethod="post"/);
+});
