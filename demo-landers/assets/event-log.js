@@ -43,15 +43,25 @@
 
   NAMES.forEach(function (name) {
     document.addEventListener('kfunnel:' + name, function (event) {
-      entries.unshift({ name: name, page: location.pathname, text: summary(name, event.detail) });
+      // A purchase fires just before the page moves on: marked fresh, it opens the panel on the next page too.
+      entries.unshift({ name: name, page: location.pathname, text: summary(name, event.detail), fresh: name === 'purchase' || undefined });
       entries = entries.slice(0, 30);
-      try { sessionStorage.setItem(KEY, JSON.stringify(entries)); } catch (e) { /* private mode: this page only */ }
+      save();
       if (name === 'purchase') panel.open = true;
       render();
     });
   });
 
+  function save() {
+    try { sessionStorage.setItem(KEY, JSON.stringify(entries)); } catch (e) { /* private mode: this page only */ }
+  }
+
   function mount() {
+    if (entries.some(function (entry) { return entry.fresh; })) {
+      panel.open = true;
+      entries.forEach(function (entry) { delete entry.fresh; });
+      save();
+    }
     render();
     document.body.appendChild(panel);
   }
