@@ -557,3 +557,256 @@ describe('MERC_REDIRECT to anything but a web page', () => {
     }
   });
 });
+
+describe('data-kf-pay: prepaid methods (Klarna and the like)', () => {
+  const PAY = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS}
+    <button type="submit" data-kf-pay="KLARNA">Klarna</button><button type="submit" data-kf-paypal>PayPal</button></form>
+    <button type="button" data-kf-pay="IDEAL">iDEAL</button>`;
+  const redirect: Answers = { order: () => ({ result: 'MERC_REDIRECT', message: { url: 'https://pay.test/klarna?t=1' } }) };
+  const { cardNumber, cardMonth, cardYear, cardSecurityCode, ...customer } = GOOD_ORDER;
+  const cardKeys = (body: Record<string, string>) => Object.keys(body).filter((k) => k.startsWith('card'));
+
+  test('a data-kf-pay submit button: paySource=PREPAID and its prepaidType; required, empty card fields neither checked nor sent', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    assert.ok([...page.doc.querySelectorAll('[name^=card]')].every((el: any) => el.required && !el.value));
+    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.equal(body.paySource, 'PREPAID');
+    assert.equal(body.prepaidType, 'KLARNA');
+    assert.deepEqual(cardKeys(body), []);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    assert.deepEqual(page.navigations, ['https://pay.test/klarna?t=1']);
+    page.close();
+  });
+
+  test('card fields the visitor typed are not sent with a prepaid method either', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill({ ...customer, cardNumber: '4111 1111 1111 1111', cardSecurityCode: '12' });
+    page.submit(undefined, page.doc.querySelector('[data-kf-pay=KLARNA]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual(cardKeys(page.to('order')[0].body), []);
+    page.close();
+  });
+
+  test('a data-kf-pay control that is not a submit button (outside the form) submits the order form with its method', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    (page.doc.querySelector('[data-kf-pay=IDEAL]') as any).click();
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.deepEqual([body.paySource, body.prepaidType], ['PREPAID', 'IDEAL']);
+    assert.deepEqual(cardKeys(body), []);
+    page.close();
+  });
+
+  test('on the same form data-kf-paypal still sends paySource=PAYPAL, without a prepaidType', async () => {
+    const page = await openPage(PAY, { answers: redirect });
+    page.fill(customer);
+    page.submit(undefined, page.doc.querySelector('[data-kf-paypal]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    const body = page.to('order')[0].body;
+    assert.equal(body.paySource, 'PAYPAL');
+    assert.equal(body.prepaidType, undefined);
+    page.close();
+  });
+
+  test('the plain submit button is still a card payment, checked as one', async () => {
+    const page = await openPage(PAY.replace('<button type="submit">Pay</button>', '<button type="submit" id="pay">Pay</button>'), { answers: redirect });
+    page.fill(customer);
+    page.submit(undefined, page.doc.querySelector('#pay') as unknown as Element);
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('order').length, 0);
+    assert.deepEqual([...page.doc.querySelectorAll('[aria-invalid=true]')].map((el: any) => el.name), ['cardNumber', 'cardMonth', 'cardYear', 'cardSecurityCode']);
+    assert.equal(page.events.find((e) => e.type === 'error')!.detail.code, 'invalid');
+    page.close();
+  });
+});
+
+describe('one-click upsell declines', () => {
+  const UPSALE = (next = ' data-kf-next="/upsell2.html"', more = '') =>
+    `${SCRIPT}<form data-kf-form="upsale"${next}><input type="hidden" name="productId" value="7">${more}<button>Yes</button><a href="/upsell2.html" data-kf-decline>No thanks</a></form>`;
+  const cookies = { kf_sid: SID, kf_oid: 'ABCDE12345' };
+  const region = (page: Awaited<ReturnType<typeof openPage>>) => page.doc.querySelector('[data-kf-errors]')!;
+
+  for (const [name, text] of [
+    ['a decline', 'Transaction Declined: Insufficient Funds'],
+    ['any other refusal', 'Offer not available for this campaign'],
+  ] as const) {
+    test(`${name}: the offer could not be added, and a Continue link to data-kf-next (no "another card")`, async () => {
+      const page = await openPage(UPSALE(), { url: 'https://shop.test/upsell1.html', answers: { upsale: () => ({ result: 'ERROR', message: text }) }, cookies });
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'));
+      assert.equal(region(page).textContent, `${messages.upsaleFailed} ${messages.continue}`);
+      assert.doesNotMatch(region(page).textContent!, /card/i);
+      const links = region(page).querySelectorAll('a');
+      assert.equal(links.length, 1);
+      assert.equal(links[0].getAttribute('href'), 'https://shop.test/upsell2.html');
+      assert.deepEqual(page.navigations, [], 'the visitor chooses to go on');
+      const error = page.events.find((e) => e.type === 'error')!;
+      assert.deepEqual([error.target, error.detail.action, error.detail.code, error.detail.message], ['FORM', 'upsale', 'konnektive', messages.upsaleFailed]);
+      assert.equal(page.doc.querySelector('form')!.getAttribute('aria-busy'), null);
+      page.close();
+    });
+  }
+
+  test("the page's own upsaleFailed and continue texts are used", async () => {
+    const saved = { upsaleFailed: messages.upsaleFailed, continue: messages.continue };
+    try {
+      const page = await openPage(UPSALE(), { answers: { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Do Not Honor' }) }, cookies });
+      (page.win as any).kfunnel.messages.upsaleFailed = 'Leider nicht möglich.';
+      (page.win as any).kfunnel.messages.continue = 'Weiter';
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'));
+      assert.equal(region(page).textContent, 'Leider nicht möglich. Weiter');
+      page.close();
+    } finally {
+      Object.assign(messages, saved);
+    }
+  });
+
+  test('without data-kf-next: the message, and no link', async () => {
+    const page = await openPage(UPSALE(''), { answers: { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) }, cookies });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(region(page).textContent, messages.upsaleFailed);
+    assert.equal(region(page).querySelector('a'), null);
+    page.close();
+  });
+
+  test('a second try that fails again shows one message and one link', async () => {
+    const page = await openPage(UPSALE(), { answers: { upsale: () => ({ result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }) }, cookies });
+    page.submit();
+    await waitFor(() => page.events.filter((e) => e.type === 'error').length === 1);
+    page.submit();
+    await waitFor(() => page.events.filter((e) => e.type === 'error').length === 2);
+    assert.equal(page.doc.querySelectorAll('[data-kf-errors]').length, 1);
+    assert.equal(region(page).textContent, `${messages.upsaleFailed} ${messages.continue}`);
+    assert.equal(region(page).querySelectorAll('a').length, 1);
+    page.close();
+  });
+
+  for (const [name, answer] of [
+    ['the connection fails', () => 'network'],
+    ['Konnektive is slow (504)', () => ({ status: 504, body: { result: 'ERROR', message: 't', code: 'upstream_timeout' } })],
+  ] as Array<[string, Answers[string]]>) {
+    test(`an upsale whose outcome is unknown (${name}) still says so: try again, never charged twice`, async () => {
+      const page = await openPage(UPSALE(), { answers: { upsale: answer }, cookies });
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'), 3000);
+      assert.ok(region(page).textContent!.startsWith(messages.unknownOutcome), region(page).textContent!);
+      assert.doesNotMatch(region(page).textContent!, new RegExp(messages.upsaleFailed));
+      assert.notEqual(page.events.find((e) => e.type === 'error')!.detail.code, 'konnektive');
+      page.close();
+    });
+  }
+});
+
+describe("the proxy's card check (400 invalid_card)", () => {
+  const invalid = (fields: Record<string, unknown>) => ({ status: 400, body: { result: 'ERROR', code: 'invalid_card', message: 'Please check the card details.', fields } });
+  const note = (page: Awaited<ReturnType<typeof openPage>>, name: string) =>
+    page.doc.getElementById(page.doc.querySelector(`[name=${name}]`)!.getAttribute('aria-describedby') as string)?.textContent;
+
+  test('the values fill the message: a 3-digit code says 3', async () => {
+    const page = await checkout({ order: () => invalid({ cardSecurityCode: ['cvv', { digits: 3 }] }) });
+    page.fill({ ...GOOD_ORDER, cardSecurityCode: '1' });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(note(page, 'cardSecurityCode'), 'Please enter the 3-digit security code.');
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, messages.summary);
+    assert.deepEqual([...page.doc.querySelectorAll('[aria-invalid=true]')].map((el: any) => el.name), ['cardSecurityCode']);
+    page.close();
+  });
+
+  test("a page that replaced kfunnel.messages.cardNumber sees its own text", async () => {
+    const original = messages.cardNumber;
+    try {
+      const page = await checkout({ order: () => invalid({ cardNumber: ['cardNumber'] }) });
+      (page.win as any).kfunnel.messages.cardNumber = 'Bitte Kartennummer prüfen.';
+      page.fill(GOOD_ORDER);
+      page.submit();
+      await waitFor(() => page.events.some((e) => e.type === 'error'));
+      assert.equal(note(page, 'cardNumber'), 'Bitte Kartennummer prüfen.');
+      assert.equal(page.events.find((e) => e.type === 'error')!.detail.fields[0].text, 'Bitte Kartennummer prüfen.');
+      page.close();
+    } finally {
+      messages.cardNumber = original;
+    }
+  });
+
+  test('a card field the form lacks is said in the summary', async () => {
+    const html = `${SCRIPT}<form data-kf-form="order">${CHECKOUT_FIELDS.replace('<input name="cardSecurityCode" required>', '')}</form>`;
+    const page = await openPage(html, { answers: { order: () => invalid({ cardSecurityCode: ['cvv', { digits: 4 }] }) } });
+    const { cardSecurityCode, ...rest } = GOOD_ORDER;
+    page.fill(rest);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[data-kf-errors]')!.textContent, `${messages.summary} Please enter the 4-digit security code.`);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    page.close();
+  });
+
+  test('the PayPal button never triggers it: no card field is sent, none is marked, even with a bad card typed', async () => {
+    // The proxy checks only a card it is sent.
+    const page = await checkout({ order: (body) => (body.cardNumber !== undefined || body.cardSecurityCode !== undefined ? invalid({ cardNumber: ['cardNumber'] }) : { result: 'MERC_REDIRECT', message: { url: 'https://paypal.test/x' } }) });
+    page.fill({ ...GOOD_ORDER, cardNumber: '1234', cardSecurityCode: '1' });
+    page.submit(undefined, page.doc.querySelector('[data-kf-paypal]') as unknown as Element);
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual(Object.keys(page.to('order')[0].body).filter((k) => k.startsWith('card')), []);
+    assert.deepEqual(page.navigations, ['https://paypal.test/x']);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    assert.equal(page.events.some((e) => e.type === 'error'), false);
+    page.close();
+  });
+
+  test('after the card is corrected, the resend goes through and the field errors are gone', async () => {
+    const page = await checkout({ order: (body) => (body.cardNumber === '4111 1111 1111 1112' ? invalid({ cardNumber: ['cardNumber'] }) : { result: 'SUCCESS', message: { orderId: 'ORDER00001', orderStatus: 'COMPLETE' } }) });
+    page.fill({ ...GOOD_ORDER, cardNumber: '4111 1111 1111 1112' });
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.doc.querySelector('[name=cardNumber]')!.getAttribute('aria-invalid'), 'true');
+    page.fill({ cardNumber: GOOD_ORDER.cardNumber });
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.equal(page.doc.querySelectorAll('[aria-invalid]').length, 0);
+    assert.equal(page.doc.querySelectorAll('.kf-field-error').length, 0);
+    const [first, second] = page.to('order');
+    assert.notEqual(second.key, first.key, 'a definite answer closed the first attempt');
+    page.close();
+  });
+});
+
+describe('radio groups in a whole form submit', () => {
+  test('a required package (product*_id) group says messages.package, any other group messages.choose; no call', async () => {
+    const html = `${SCRIPT}<form data-kf-form="order" data-kf-next="/upsell1.html">${CHECKOUT_FIELDS.replace('<input type="hidden" name="product1_id" value="2">', '')}
+      <label><input type="radio" name="product1_id" value="2" required>One bottle</label><label><input type="radio" name="product1_id" value="3">Three bottles</label>
+      <label><input type="radio" name="shipProfileId" value="1" required>Standard</label><label><input type="radio" name="shipProfileId" value="2">Express</label></form>`;
+    const page = await openPage(html);
+    page.fill(GOOD_ORDER);
+    page.submit();
+    await waitFor(() => page.events.some((e) => e.type === 'error'));
+    assert.equal(page.to('order').length, 0);
+    const error = page.events.find((e) => e.type === 'error')!;
+    assert.deepEqual(error.detail.fields, [
+      { name: 'product1_id', text: messages.package },
+      { name: 'shipProfileId', text: messages.choose },
+    ]);
+    for (const [name, text] of [['product1_id', messages.package], ['shipProfileId', messages.choose]]) {
+      const radios = [...page.doc.querySelectorAll(`[name=${name}]`)] as any[];
+      assert.ok(radios.every((r) => r.getAttribute('aria-invalid') === 'true'), `every ${name} radio is marked`);
+      const notes = page.doc.querySelectorAll(`#${radios[0].getAttribute('aria-describedby')}`);
+      assert.equal(notes.length, 1);
+      assert.equal(notes[0].textContent, text);
+      assert.equal(radios[1].closest('label').nextElementSibling, notes[0], 'after the label of the last radio');
+    }
+    assert.equal(page.doc.activeElement, page.doc.querySelector('[name=product1_id]'));
+    // Choosing both sends the order.
+    (page.doc.querySelectorAll('[name=product1_id]')[1] as any).checked = true;
+    (page.doc.querySelectorAll('[name=shipProfileId]')[0] as any).checked = true;
+    page.submit();
+    await waitFor(() => page.navigations.length > 0);
+    assert.deepEqual([page.to('order')[0].body.product1_id, page.to('order')[0].body.shipProfileId], ['3', '1']);
+    page.close();
+  });
+});
