@@ -13,11 +13,14 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 const rows: Array<[string, () => Response | Promise<Response>, Record<string, unknown>]> = [
   ['SUCCESS', () => json(200, { result: 'SUCCESS', message: { orderId: 'A' } }), { ok: true, result: 'SUCCESS', message: { orderId: 'A' }, replayed: false }],
   ['a replayed SUCCESS', () => json(200, { result: 'SUCCESS', message: {} }, { 'idempotent-replayed': 'true' }), { ok: true, replayed: true }],
+  ['a SUCCESS with the proxy\'s purchase', () => json(200, { result: 'SUCCESS', message: { orderId: 'A' }, purchase: { transaction_id: 'A', value: 10, items: [] } }), { ok: true, purchase: { transaction_id: 'A', value: 10, items: [] } }],
+  ['a replayed SUCCESS, without a purchase', () => json(200, { result: 'SUCCESS', message: { orderId: 'A' } }, { 'idempotent-replayed': 'true' }), { ok: true, replayed: true, purchase: undefined }],
   ['MERC_REDIRECT', () => json(200, { result: 'MERC_REDIRECT', message: { url: 'https://bank.test' } }), { ok: true, result: 'MERC_REDIRECT', message: { url: 'https://bank.test' } }],
   ['a Konnektive ERROR string', () => json(200, { result: 'ERROR', message: 'Transaction Declined: Insufficient Funds' }), { ok: false, code: 'konnektive', message: 'Transaction Declined: Insufficient Funds', status: 200, retryable: false }],
   ['a Konnektive ERROR object', () => json(200, { result: 'ERROR', message: { firstName: 'firstName is required' } }), { ok: false, code: 'konnektive', message: { firstName: 'firstName is required' }, retryable: false }],
   ['an unknown result', () => json(200, { result: 'DECLINE', message: 'x' }), { ok: false, code: 'konnektive', retryable: false }],
   ['a proxy refusal (403)', () => json(403, { result: 'ERROR', message: 'no', code: 'price_override' }), { ok: false, code: 'price_override', status: 403, retryable: false }],
+  ['the proxy\'s card check (400 invalid_card)', () => json(400, { result: 'ERROR', code: 'invalid_card', message: 'Please check the card details.', fields: { cardNumber: ['cardNumber'], cardSecurityCode: ['cvv', { digits: 4 }] } }), { ok: false, code: 'invalid_card', status: 400, retryable: false, fields: { cardNumber: ['cardNumber'], cardSecurityCode: ['cvv', { digits: 4 }] } }],
   ['rate limited (429)', () => json(429, { result: 'ERROR', message: 'wait', code: 'rate_limited' }), { ok: false, code: 'rate_limited', retryable: true }],
   ['in progress (409)', () => json(409, { result: 'ERROR', message: 'wait', code: 'in_progress' }), { ok: false, code: 'in_progress', retryable: true }],
   ['upstream unreachable (502)', () => json(502, { result: 'ERROR', message: 'x', code: 'upstream_unreachable' }), { ok: false, code: 'upstream_unreachable', retryable: true }],
@@ -30,7 +33,7 @@ const rows: Array<[string, () => Response | Promise<Response>, Record<string, un
 
 for (const [name, answer, expected] of rows) {
   test(`maps ${name}`, async () => {
-    const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async () => answer()) as typeof fetch);
+    const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (_input: RequestInfo | URL, _init?: RequestInit) => answer()) as typeof fetch);
     const result = await send('order', { a: '1' }, { idempotencyKey: 'k'.repeat(32) });
     for (const [key, value] of Object.entries(expected)) assert.deepEqual((result as any)[key], value, key);
   });
@@ -38,8 +41,8 @@ for (const [name, answer, expected] of rows) {
 
 test('sends JSON to endpoint/route with the key and keepalive, never throwing', async () => {
   let seen: Request | undefined;
-  const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (request: Request) => {
-    seen = request;
+  const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (input: RequestInfo | URL, init?: RequestInit) => {
+    seen = new Request(input, init);
     return json(200, { result: 'SUCCESS', message: {} });
   }) as typeof fetch);
   await send('lead', { firstName: 'Ada', emailAddress: 'a@b.co' }, { idempotencyKey: 'key-12345678', keepalive: true });
@@ -56,8 +59,8 @@ test('sends JSON to endpoint/route with the key and keepalive, never throwing', 
 /** A proxy that answers with the given token headers and records each request's headers. */
 function tokenProxy(answerHeaders: Record<string, string>) {
   const seen: Headers[] = [];
-  const fetch = (async (request: Request) => {
-    seen.push(request.headers);
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    seen.push(new Request(input, init).headers);
     return json(200, { result: 'SUCCESS', message: {} }, answerHeaders);
   }) as typeof globalThis.fetch;
   return { seen, fetch };
@@ -92,4 +95,15 @@ test('the latest KFunnel-Handoff grant is kept; extra headers (the click\'s gran
   await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'arrived-grant' } });
   assert.equal(proxy.seen[0].get('kfunnel-handoff'), 'arrived-grant');
   assert.equal(storage.get('KFunnel-Handoff'), 'grant-2');
+});
+
+test('the page harness\'s fake proxy is platform-shaped: a URL and init work as well as a Request', async () => {
+  const { openPage, SCRIPT } = await import('../helpers/page.js');
+  const page = await openPage(`${SCRIPT}<p></p>`);
+  const init = { method: 'POST', body: JSON.stringify({ firstName: 'Ada' }), headers: { 'Idempotency-Key': 'k-1' } };
+  const byUrl = await page.fetch('https://shop.test/kfunnel/lead', init);
+  const byRequest = await page.fetch(new Request('https://shop.test/kfunnel/lead', { ...init, headers: { 'Idempotency-Key': 'k-2' } }));
+  assert.deepEqual([byUrl.status, byRequest.status], [200, 200]);
+  assert.deepEqual(page.to('lead').map((c) => [c.body, c.key]), [[{ firstName: 'Ada' }, 'k-1'], [{ firstName: 'Ada' }, 'k-2']]);
+  page.close();
 });
