@@ -67,3 +67,22 @@ test('text is text: markup in a message is never parsed', () => {
   assert.equal(doc.querySelectorAll('img, b').length, 0);
   assert.equal(doc.querySelector('.kf-field-error')!.textContent, '<img src=x onerror=alert(1)>');
 });
+
+test('next: a Continue link follows the summary, focus stays on the summary, and it goes with the errors', async () => {
+  const { messages } = await import('../../src/browser/messages.js');
+  const { doc, form: f } = form('<input type="hidden" name="productId" value="7"><button>Yes</button>');
+  showErrors(f, [], 'Not added.', 'https://shop.test/upsell2.html');
+  const region = doc.querySelector('[data-kf-errors]')!;
+  const links = region.querySelectorAll('a');
+  assert.equal(links.length, 1);
+  assert.equal(links[0].getAttribute('href'), 'https://shop.test/upsell2.html');
+  assert.equal(links[0].textContent, messages.continue);
+  assert.equal(region.textContent, `Not added. ${messages.continue}`);
+  assert.equal(doc.activeElement, region);
+  showErrors(f, [], 'Not added.', 'https://shop.test/upsell2.html');
+  assert.equal(region.querySelectorAll('a').length, 1, 'shown again, still one link');
+  clearErrors(f);
+  assert.equal(region.querySelector('a'), null);
+  showErrors(f, [], 'Other.');
+  assert.equal(region.querySelector('a'), null, 'no next, no link');
+});
