@@ -22,10 +22,17 @@ const rows: Array<[attributes: string, expected: Partial<ReturnType<typeof readC
   ['data-debug="0"', { debug: false }],
   ['data-cookie-domain=".shop.test"', { cookieDomain: '.shop.test' }],
   ['data-kf-fraud-pixel', { fraudPixel: true }],
+  ['', { pixels: true, analytics: true, currency: 'USD' }],
+  ['data-pixels="off"', { pixels: false }],
+  ['data-pixels="on"', { pixels: true }],
+  ['data-analytics="off"', { analytics: false }],
+  ['data-analytics', { analytics: true }],
+  ['data-currency="EUR"', { currency: 'EUR' }],
+  ['data-currency=""', { currency: 'USD' }],
 ];
 
 for (const [attributes, expected] of rows) {
-  test(`reads <script ${attributes || '(no attributes)'}>`, () => {
+  test(`reads <script ${attributes || '(no attributes)'}> as ${JSON.stringify(expected)}`, () => {
     const config = configFor(attributes);
     for (const [key, value] of Object.entries(expected)) assert.equal(config[key as keyof typeof config], value, key);
   });
