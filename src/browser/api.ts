@@ -45,7 +45,7 @@ export function createApi(doc: Document, session: Session, submit: KfunnelApi['s
       try {
         item(api);
       } catch (error) {
-        log.error('a queued call threw', error);
+        log.error(error); // the page's own function: its error, with its stack, under the [kfunnel] prefix
       }
     },
   };

@@ -35,13 +35,12 @@ export function explainFailure(action: Action, result: Extract<Result, { ok: fal
   if (result.code !== 'konnektive') {
     return [message(!result.retryable ? 'error' : action === 'lead' ? 'network' : 'unknownOutcome', { reason: result.code }), []];
   }
-  // An upsell is one click on the order's own card: nothing to change, so the offer is skipped.
-  if (action === 'upsale') return [message('upsaleFailed'), []];
   // Konnektive's three card-type declines ("Transaction Declined: Prepaid Credit Cards Are Not
   // Accepted", "...: Debit Cards...", "...: MASTERCARD is not a supported card type.") can be routed.
   const declined = String(text).match(/^Transaction Declined:\s*((prepaid|debit|mastercard)?.*?)\.?$/i);
   const routed = declined?.[2]?.toLowerCase();
-  return [message(routed ?? (declined ? 'declined' : 'error'), { reason: declined ? declined[1] : text }), [], routed];
+  // An upsell is one click on the order's own card: nothing to change, so the offer is skipped (or routed).
+  return [message(action === 'upsale' ? 'upsaleFailed' : routed ?? (declined ? 'declined' : 'error'), { reason: declined ? declined[1] : text }), [], routed];
 }
 
 /** A busy form: aria-busy (the one record of it), and its enabled submit controls disabled (marked, to re-enable just those). */
