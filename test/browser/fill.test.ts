@@ -181,6 +181,17 @@ describe('back from a failed payment (errorMsg), the form comes back filled but 
     back.close();
   });
 
+  test("a select: on load it keeps the page's option; after a failed payment, the visitor's choice", async () => {
+    const html = CHECKOUT.replace('<option value="US">US</option>', '<option value="US">US</option><option value="CA">CA</option>');
+    const storage = { kf_form: { ...LEAD, country: 'CA' } };
+    const load = await openPage(html, { storage });
+    assert.equal(value(load, 'country'), 'US');
+    load.close();
+    const back = await openPage(html, { url: 'https://shop.test/checkout.html?errorMsg=Authentication+failed', storage });
+    assert.equal(value(back, 'country'), 'CA');
+    back.close();
+  });
+
   test('a routed prepaid decline: the offer page prefills its fields, its own choices stand', async () => {
     const page = await openPage(CHECKOUT, { answers: { order: () => ({ result: 'ERROR', message: 'Transaction Declined: Prepaid Credit Cards Are Not Accepted' }) }, cookies: { kf_sid: SID } });
     const saved = await submitted(page);
