@@ -74,7 +74,7 @@ export async function bundleBrowser({ outfile, external = [] } = {}) {
  * `builtins: true` lets the list below also cover names terser would otherwise keep because the DOM has
  * them too (storage, session, config, navigate): the regex alone decides, so no real DOM name is touched.
  */
-export const INTERNAL_PROPS = /^(_[a-zA-Z]\w*|send|debug|clear|page|found|clickDone|partialLeadDelayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|pixels|analytics|session|config)$/;
+export const INTERNAL_PROPS = /^(_[a-zA-Z]\w*|send|debug|clear|page|found|clickDone|delayMs|sendAttempt|setBusy|isBusy|remember|settle|retryable|storage|navigate|cookieDomain|endpoint|verbose|idempotencyKey|win|doc|watch|idle|fail|pixels|analytics|session|config)$/;
 
 /**
  * esbuild bundles; terser minifies. Its extra passes make the drop-in about 450 bytes (gzipped)

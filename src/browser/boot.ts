@@ -15,14 +15,13 @@ import { createStorage, type Storage_ } from './storage.js';
 import { fillTexts, finishFunnel } from './thankyou.js';
 import { createTransport } from './transport.js';
 
-/** What the entry passes in; tests swap fetch, navigation and the clock. */
+/** What the entry passes in; tests swap fetch, navigation and the unit of the script's waits. */
 export interface Environment {
   win: Window & { kfunnel?: unknown };
   script: Element | null;
   fetch?: typeof fetch;
   navigate?: (url: string) => void;
-  now?: () => Date;
-  partialLeadDelayMs?: number;
+  delayMs?: number;
 }
 
 type Submit = (form: HTMLFormElement) => Promise<boolean>;
@@ -71,9 +70,8 @@ async function start(env: Environment, config: Context['config'], session: Conte
     storage,
     send: createTransport(config, storage, win.location.origin, env.fetch),
     navigate: env.navigate ?? ((url) => win.location.assign(url)),
-    now: env.now ?? (() => new Date()),
     clickDone: new Promise<void>((resolve) => (clickDone = resolve)),
-    partialLeadDelayMs: env.partialLeadDelayMs ?? DEFAULTS.partialLeadDelayMs,
+    delayMs: env.delayMs ?? DEFAULTS.delayMs,
   };
   // The click goes first: nothing else on the page waits on the network before it.
   const arrival = takeArrival(ctx);

@@ -41,7 +41,7 @@ export async function trackClick(ctx: Context, handoff?: string): Promise<void> 
     }
     if (result.code === 'konnektive' && payload.sessionId) ctx.session.clear('sessionId');
     else if (!result.retryable) break;
-    else await new Promise((resolve) => setTimeout(resolve, 1500));
+    else await new Promise((resolve) => setTimeout(resolve, 2 * ctx.delayMs));
   }
   log.error('Import Click failed');
 }

@@ -28,8 +28,11 @@ export const DEFAULTS = {
   timeoutMs: 15_000,
   /** Browser-side wait for order, upsale and PayPal (the proxy gives up first, at 45 s). */
   moneyTimeoutMs: 70_000,
-  /** A partial lead is sent this long after the visitor finishes a field. */
-  partialLeadDelayMs: 800,
+  /**
+   * The unit of the script's own waits: a partial lead is sent one unit after the visitor finishes a
+   * field; a lost Import Click is sent again after two.
+   */
+  delayMs: 800,
   currency: 'USD',
 };
 

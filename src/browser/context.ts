@@ -14,11 +14,10 @@ export interface Context {
   storage: Storage_;
   send: Send;
   navigate: (url: string) => void;
-  now: () => Date;
   /** Settles when this page's Import Click has an answer (so later calls carry its sessionId). */
   clickDone: Promise<void>;
-  /** DEFAULTS.partialLeadDelayMs, shorter in tests. */
-  partialLeadDelayMs: number;
+  /** DEFAULTS.delayMs, shorter in tests. */
+  delayMs: number;
 }
 
 /** sessionStorage keys. Card data is never stored: attempts keep only a hash of their payload. */

@@ -17,6 +17,6 @@ export function restoreForm(ctx: Context, form: HTMLFormElement, failedPayment: 
       if (failedPayment) control.checked = value.split(',').includes(control.value);
       // A select always holds a value (its first option): only the visitor's own choice after a failed
       // payment replaces it. Hidden fields are the page's own; file inputs take no text.
-    } else if (failedPayment && /^select/.test(control.type) ? control.value !== value : !control.value && !/hidden|file/.test(control.type)) control.value = value;
+    } else if ((failedPayment && /^select/.test(control.type)) || (!control.value && !/hidden|file/.test(control.type))) control.value = value;
   }
 }

@@ -102,16 +102,20 @@ export function settle(ctx: Context, form: HTMLFormElement | null, action: Actio
  */
 export async function submit(ctx: Context, partialLeadsIdle: () => Promise<unknown>, form: HTMLFormElement, payment?: Record<string, string>): Promise<boolean> {
   const kind = form.getAttribute('data-kf-form') as 'lead' | 'order' | 'upsale';
-  if (!(kind in FORM_KINDS)) log.error(`data-kf-form="${kind}": use lead, order or upsale`);
+  if (!(kind in FORM_KINDS)) log.error(`data-kf-form="${kind}": use ${Object.keys(FORM_KINDS)}`);
   if (!(kind in FORM_KINDS) || form.hasAttribute('aria-busy')) return false;
   const raw = formValues(form);
   if (kind !== 'upsale') {
     // What the visitor typed (never the card) fills the next form: prefill, and a form restored after a failed payment.
-    const kept = { ...ctx.storage.get<object>(STORAGE_KEYS.form), ...raw };
+    const kept: Record<string, string | undefined> = { ...ctx.storage.get<object>(STORAGE_KEYS.form), ...raw };
+    // A box unchecked since (undefined: left out of the JSON) is not kept from before; an empty text field
+    // never blanks what an earlier page saved.
+    for (const { name, type } of form.elements as unknown as Iterable<HTMLInputElement>) if (/radio|checkbox/.test(type)) kept[name] = raw[name];
     for (const name of CARD_FIELDS) delete kept[name];
     ctx.storage.set(STORAGE_KEYS.form, kept);
   }
-  if (FORM_KINDS[kind]) Object.assign(raw, payment);
+  // A payment control's choice (a lead form has none to make: the proxy would drop it there anyway).
+  Object.assign(raw, payment);
   const skip = new Set<string>(raw.paySource && raw.paySource !== 'CREDITCARD' ? CARD_FIELDS : []);
   const problems = validate(form, raw, skip);
   if (problems.length) return fail(ctx, form, kind, 'invalid', message('summary'), problems);

@@ -49,7 +49,7 @@ export function createPartialLeads(ctx: Context) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const schedule = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => void flush(form, false), ctx.partialLeadDelayMs);
+      timer = setTimeout(() => void flush(form, false), ctx.delayMs);
     };
     const leave = () => {
       clearTimeout(timer);

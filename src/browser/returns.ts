@@ -50,9 +50,10 @@ export function takeArrival(ctx: Context): Record<string, string | undefined> {
  */
 export async function handleReturns(ctx: Context, { errorMsg, token, PayerID }: Record<string, string | undefined>): Promise<void> {
   const form = ctx.doc.querySelector<HTMLFormElement>('form[data-kf-form=order],form[data-kf-form=upsale]');
-  if (errorMsg) fail(ctx, form, (form?.getAttribute('data-kf-form') ?? 'order') as Action, 'payment_failed', message('threeDs', { reason: errorMsg.slice(0, 300) }));
+  const kind = (form?.getAttribute('data-kf-form') ?? 'order') as Action;
+  if (errorMsg) fail(ctx, form, kind, 'payment_failed', message('threeDs', { reason: errorMsg.slice(0, 300) }));
   if (!token || !PayerID) return;
-  const orderForm = form?.getAttribute('data-kf-form') === 'order' ? form : null;
+  const orderForm = kind === 'order' ? form : null;
   if (orderForm) setBusy(orderForm, true);
   await ctx.clickDone;
   // The token left the address bar above, so a reload cannot confirm again; a resend reuses the key. The

@@ -8,7 +8,8 @@ export function createStorage(win: Window) {
     }
   };
   return {
-    get: <T>(key: string) => attempt((area) => JSON.parse(area.getItem(key) ?? 'null') ?? undefined) as T | undefined,
+    // JSON.parse(null) reads "null": an absent key is undefined.
+    get: <T>(key: string) => attempt((area) => JSON.parse(area.getItem(key) as string) ?? undefined) as T | undefined,
     set: (key: string, value: unknown) => attempt((area) => area.setItem(key, JSON.stringify(value))),
     remove: (key: string) => attempt((area) => area.removeItem(key)),
   };

@@ -418,7 +418,7 @@ describe('events and the payload', () => {
       page.submit();
       await page.settle();
       assert.deepEqual(page.calls.map((c) => c.route), ['click']);
-      assert.ok(errors.some((args) => args[0] === '[kfunnel]' && /lead, order or upsale/.test(String(args[1]))));
+      assert.ok(errors.some((args) => args[0] === '[kfunnel]' && /data-kf-form="[^"]*": use lead,order,upsale/.test(String(args[1]))));
       page.close();
     } finally {
       console.error = original;

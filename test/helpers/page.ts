@@ -31,7 +31,6 @@ export interface PageOptions {
   url?: string;
   referrer?: string;
   answers?: Answers;
-  now?: Date;
   cookies?: Record<string, string>;
   storage?: Record<string, unknown>;
   queue?: unknown[];
@@ -101,15 +100,13 @@ export async function openPage(html: string, options: PageOptions = {}) {
   for (const type of ['ready', 'session', 'before-submit', 'success', 'error', 'redirect', 'purchase']) {
     doc.addEventListener(`kfunnel:${type}`, (event: any) => events.push({ type, detail: event.detail, target: event.target?.tagName ?? '#document' }));
   }
-  const now = options.now ?? new Date('2026-11-25T12:00:00Z');
   const start = () =>
     boot({
       win: win as unknown as Parameters<typeof boot>[0]['win'],
       script: doc.querySelector('script[data-kf], script[src*="kfunnel"]') as unknown as Element,
       fetch: fetch as typeof globalThis.fetch,
       navigate: (url) => navigations.push(url),
-      now: () => now,
-      partialLeadDelayMs: 20,
+      delayMs: 20,
     });
   const api = options.boot === false ? undefined : start();
   const page = {
