@@ -69,8 +69,9 @@ export function settle(ctx: Context, form: HTMLFormElement | null, action: Actio
   if (!result.ok) {
     const [summary, fields, routed] = explainFailure(action, result);
     const routeTo = routed && form?.getAttribute('data-kf-prepaid-next');
-    // A one-click upsell that was not added offers the way on: the form's next page.
-    if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && next);
+    // A one-click upsell Konnektive did not add offers the way on: the form's next page. (After an unknown
+    // outcome the visitor is asked to try again instead: the retry is never charged twice.)
+    if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && result.code === 'konnektive' && next);
     emit(target, 'error', { action, code: routed, message: summary, fields });
     // With ?sessionId= (and the hand-off grant), as Konnektive's own kit sends it: the page may be on another domain.
     ctx.navigate(handoffLink(resolveUrl(doc, routeTo), ctx.session, ctx.storage));
