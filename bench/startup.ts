@@ -35,8 +35,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** Idle share of all CPUs since `from` (Linux /proc/stat; 1 elsewhere). */
 function cpuTimes() {
   if (!existsSync('/proc/stat')) return { total: 0, idle: 0 };
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return { total: fields.reduce((a, b) => a + b, 0), idle: fields[3] + fields[4] };
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  // idle and iowait
+  return { total: fields.reduce((a, b) => a + b, 0), idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
 }
 const idleSince = (from: { total: number; idle: number }) => {
   const now = cpuTimes();
