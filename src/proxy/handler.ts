@@ -161,7 +161,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (policy.signedReturn) await signReturnLinks(call, params);
     const sent = await send(call, route, params, timeoutMs);
     const { outcome, answer } = sent;
-    const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchases.fromAnswer(route, params, sent.parsed) : undefined;
+    // Analytics never turn a charge into an error: without the store, the sale is simply not reported.
+    const purchase = policy.tracksPurchase && sent.parsed !== undefined ? await purchases.fromAnswer(route, params, sent.parsed).catch(() => undefined) : undefined;
     // Stored with the answer; replays leave it out (withoutPurchase), so only this answer reports the sale.
     if (purchase) outcome.body = withPurchase(outcome.body, purchase);
     if (policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, outcome.body);

@@ -159,3 +159,16 @@ describe('a sale completed on the return leg (3-D Secure, redirect payments)', (
     assert.equal(back.headers.getSetCookie().some((c) => c.startsWith('kf_p=')), false);
   });
 });
+
+test('a store that fails while counting the sale: the charge still answers, without a purchase', async () => {
+  const store = new MemoryStore();
+  const failing = Object.assign(Object.create(store) as MemoryStore, {
+    increment: (key: string, ttlMs: number) => (key.startsWith('upsales:') ? Promise.reject(new Error('store down')) : store.increment(key, ttlMs)),
+  });
+  const upstream = recordingUpstream(() => konnektive('SUCCESS', UPSALE_ANSWER));
+  const { status, body } = await json(await proxy(upstream, { store: failing })(request('upsale', { body: { orderId: 'ABCDE12345', sessionId: 'a'.repeat(32), productId: '7' }, key: 'upsale-key-0099' })));
+  assert.equal(status, 200);
+  assert.deepEqual(body.message, UPSALE_ANSWER);
+  assert.equal(body.purchase, undefined);
+  assert.equal(upstream.to('/upsale/import/').length, 1);
+});
