@@ -5,7 +5,6 @@ import { clearErrors, showErrors } from './errors-ui.js';
 import { emit } from './events.js';
 import { log } from './log.js';
 import { message } from './messages.js';
-import { handoffLink } from './handoff.js';
 import { formValues, funnelIds, pageUrl, resolveUrl } from './payload.js';
 import { trackPurchase } from './purchase.js';
 import type { Result } from './transport.js';
@@ -73,8 +72,10 @@ export function settle(ctx: Context, form: HTMLFormElement | null, action: Actio
     // outcome the visitor is asked to try again instead: the retry is never charged twice.)
     if (!routeTo) return fail(ctx, form, action, routed ?? result.code, summary, fields, action === 'upsale' && result.code === 'konnektive' && next);
     emit(target, 'error', { action, code: routed, message: summary, fields });
-    // With ?sessionId= (and the hand-off grant), as Konnektive's own kit sends it: the page may be on another domain.
-    ctx.navigate(handoffLink(resolveUrl(doc, routeTo), ctx.session, ctx.storage));
+    // With ?sessionId=, as Konnektive's own kit sends it (the page may be another campaign's, elsewhere).
+    const url = new URL(routeTo, doc.baseURI);
+    url.searchParams.set('sessionId', ctx.session.get('sessionId') ?? '');
+    ctx.navigate(url.href);
     return false;
   }
   if (result.result === 'SUCCESS') {
