@@ -280,7 +280,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (policy.replaysPaid && params.orderId) {
       // This order is already paid: answer as Konnektive did then, and charge nothing.
       const paid = await store.get(paidKey(params.orderId));
-      if (paid !== undefined) outcome = { status: 200, body: withoutPurchase(paid), known: true, replayed: 'key' };
+      if (paid !== undefined) outcome = { status: 200, body: paid, known: true, replayed: 'key' };
       if (outcome) headers['idempotent-replayed'] = entry.replayed = 'order-complete';
     }
     if (!outcome && keyed) {
@@ -292,8 +292,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       });
       if (outcome?.replayed) headers['idempotent-replayed'] = 'true';
       entry.replayed = outcome?.replayed;
-      if (outcome?.replayed === 'key') outcome = { ...outcome, body: withoutPurchase(outcome.body) };
     }
+    // Only the answer that made the sale reports it: every replay, of a key or of a paid order, goes without.
+    if (outcome?.replayed === 'key') outcome = { ...outcome, body: withoutPurchase(outcome.body) };
     if (!outcome) {
       const result = await within(sendCall(call, undefined, async () => {}, call.timeoutMs), call.timeoutMs + 1000);
       outcome = typeof result === 'symbol' ? refusalOutcome(new Refusal('upstream_timeout'), false) : result;

@@ -1,4 +1,5 @@
 import type { RouteName } from '../shared/konnektive.js';
+import { fieldOf, textOf } from './answer.js';
 import type { ProxyStore } from './store.js';
 
 /**
@@ -11,10 +12,11 @@ export interface Purchase {
   items: Array<{ item_id: string; item_name: string; price: number; quantity: number }>;
 }
 
-type Line = Record<string, unknown>;
+/** An order line as Konnektive sent it, read field by field (answer.ts). */
+type Line = unknown;
 
 const money = (n: number) => Math.round(n * 100) / 100;
-const number = (value: unknown) => (typeof value === 'number' || typeof value === 'string' ? Number(value) || 0 : 0);
+const number = (value: unknown) => Number(textOf(value)) || 0;
 const MEMBER = ',"purchase":';
 /** How long a purchase made on the return leg waits for the visitor's next page (see Purchases.fromReturn). */
 const RETURN_WAIT_MS = 15 * 60 * 1000;
@@ -29,21 +31,22 @@ function upsaleProducts(params: Record<string, string>): string[] {
 
 /** A completed order in a Konnektive answer (or Query Order's order itself), with its lines. */
 function completedOrder(message: unknown): { orderId: string; totalAmount: unknown; lines: Line[] } | undefined {
-  const order = (message ?? {}) as { orderId?: unknown; orderStatus?: unknown; totalAmount?: unknown; items?: unknown };
-  if (typeof order.orderId !== 'string' || order.orderStatus !== 'COMPLETE') return undefined;
-  return { orderId: order.orderId, totalAmount: order.totalAmount, lines: Array.isArray(order.items) ? (order.items as Line[]) : [] };
+  const orderId = fieldOf(message, 'orderId');
+  if (typeof orderId !== 'string' || fieldOf(message, 'orderStatus') !== 'COMPLETE') return undefined;
+  const items = fieldOf(message, 'items');
+  return { orderId, totalAmount: fieldOf(message, 'totalAmount'), lines: Array.isArray(items) ? items : [] };
 }
 
 function purchase(transactionId: string, bought: Line[], value: number): Purchase {
   const items = bought.map((line) => {
-    const quantity = number(line.qty) || 1;
-    return { item_id: String(line.productId ?? ''), item_name: String(line.name ?? ''), price: money(number(line.price) / quantity), quantity };
+    const quantity = number(fieldOf(line, 'qty')) || 1;
+    return { item_id: textOf(fieldOf(line, 'productId')) ?? '', item_name: textOf(fieldOf(line, 'name')) ?? '', price: money(number(fieldOf(line, 'price')) / quantity), quantity };
   });
   return { transaction_id: transactionId, value: money(value), items };
 }
 
 /** An upsale's value: its lines' price and shipping (the order's total also holds everything before it). */
-const upsaleValue = (lines: Line[]) => lines.reduce((sum, line) => sum + number(line.price) + number(line.shipping), 0);
+const upsaleValue = (lines: Line[]) => lines.reduce<number>((sum, line) => sum + number(fieldOf(line, 'price')) + number(fieldOf(line, 'shipping')), 0);
 
 /**
  * Purchases, by the store every instance shares: an order is all its lines at its total, with the
@@ -61,12 +64,11 @@ export class Purchases {
 
   /** The purchase a successful order, Confirm PayPal or upsale answer stands for, or undefined. */
   async fromAnswer(route: RouteName, params: Record<string, string>, answer: unknown): Promise<Purchase | undefined> {
-    const { result, message } = (answer ?? {}) as { result?: unknown; message?: unknown };
-    const order = result === 'SUCCESS' ? completedOrder(message) : undefined;
+    const order = fieldOf(answer, 'result') === 'SUCCESS' ? completedOrder(fieldOf(answer, 'message')) : undefined;
     if (!order) return undefined;
     if (route !== 'upsale') return this.whole(order);
     const asked = upsaleProducts(params);
-    const bought = asked.map((id) => order.lines.findLast((line) => String(line.productId) === id)).filter((line) => line !== undefined);
+    const bought = asked.map((id) => order.lines.findLast((line) => textOf(fieldOf(line, 'productId')) === id)).filter((line) => line !== undefined);
     return this.upsale(order, bought.length ? bought : order.lines.slice(-1));
   }
 
