@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createNodeFetch } from '../src/server/node-fetch.js';
+import { callKonnektive, TAKES_TIMEOUT } from '../src/proxy/upstream.js';
+import { resolveConfig } from '../src/proxy/config.js';
 
 describe('createNodeFetch: the part of fetch the proxy uses, on node:http', () => {
   let server: Server;
@@ -58,6 +60,25 @@ describe('createNodeFetch: the part of fetch the proxy uses, on node:http', () =
     const early = new AbortController();
     early.abort(reason);
     await assert.rejects(fetch(`${base}/fail`, { method: 'POST', body: 'x', signal: early.signal }), (error) => error === reason);
+  });
+
+  test('timeoutMs (the proxy\'s deadline, no signal needed) rejects with a TimeoutError and frees the request', async () => {
+    assert.equal(TAKES_TIMEOUT in fetch, true);
+    const started = Date.now();
+    await assert.rejects(fetch(`${base}/slow`, { method: 'POST', body: 'x', timeoutMs: 60 } as RequestInit), { name: 'TimeoutError' });
+    assert.ok(Date.now() - started < 2000);
+    // An answer in time is not cut by its deadline timer later.
+    const quick = await fetch(`${base}/fast`, { method: 'POST', body: 'x', timeoutMs: 60 } as RequestInit);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await quick.text(), '{"result":"SUCCESS"}');
+  });
+
+  test('the proxy\'s upstream call gives this fetch its deadline as timeoutMs, and a miss is upstream_timeout', async () => {
+    const config = resolveConfig({ loginId: 'l', password: 'p', apiUrl: base, fetch, log: () => {} });
+    assert.deepEqual(await callKonnektive(config, '/slow', { a: 'b' }, 60), { ok: false, code: 'upstream_timeout', detail: 'no answer in 60 ms' });
+    assert.equal(seen.at(-1)?.body, 'a=b&loginId=l&password=p');
+    const answered = await callKonnektive(config, '/fast', {}, 1000);
+    assert.equal(answered.ok, true);
   });
 
   test('an answer cut off is ResponseAborted; an unreachable host is a TypeError with its cause', async () => {

@@ -1,10 +1,10 @@
 import { ENDPOINTS, type RouteName } from '../shared/konnektive.js';
 import { mediaType } from './body.js';
-import { readAnswer, summarize } from './answer.js';
+import { summarize } from './answer.js';
 import { resolveConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Completion } from './completion.js';
-import { fromWebRequest, HTML_TYPE, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';
-import { ExactlyOnce, refusalOutcome, within, type Outcome } from './idempotency.js';
+import { fromWebRequest, HTML_TYPE, urlOf, JSON_TYPE, textAnswer, toWebResponse, type Answer, type ProxyAnswer, type ProxyRequest } from './exchange.js';
+import { ExactlyOnce, refusalOutcome, summaryOf, within, type Outcome } from './idempotency.js';
 import { formatLogLine, redactor, type LogEntry } from './log.js';
 import { callerOrigin, isAllowedOrigin, isAllowedUrl, publicOrigin, visitorAddress } from './origin.js';
 import { readFields } from './params.js';
@@ -141,7 +141,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         if (call.policy.money) throw error;
       });
     }
-    return { outcome: { status: 200, body: result.text, known: true } as Outcome, answer, parsed: result.answer };
+    return { outcome: { status: 200, body: result.text, known: true, summary: answer } as Outcome, answer, parsed: result.answer };
   }
 
   /** Sends a call once: makes the order's lead when needed, signs its return links, records it when paid. */
@@ -187,7 +187,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const answer = summarize(settled);
     if (call.policy.recordsPaid && answer.completed && answer.orderId) await markPaid(answer.orderId, body);
     if (answer.orderId && call.policy.grantsOrder) await grants.add(call.visitor, [answer.orderId]);
-    return { status: 200, body, known: true };
+    return { status: 200, body, known: true, summary: answer };
   }
 
   /** At most keysPerVisitorPerHour new attempts per visitor: a flood of fresh keys cannot crowd out the store. */
@@ -226,7 +226,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       await request.discard();
       throw origin === null ? new Refusal('origin_required') : new Refusal('origin_not_allowed', origin.slice(0, 100));
     }
-    if (policy.money && !self) throw new Refusal('host_not_allowed', new URL(request.url).host.slice(0, 100));
+    if (policy.money && !self) throw new Refusal('host_not_allowed', urlOf(request).host.slice(0, 100));
     const key = request.headers.get('idempotency-key');
     if (key !== null && !IDEMPOTENCY_KEY.test(key)) throw new Refusal('bad_idempotency_key');
     if (key === null && policy.money) throw new Refusal('missing_idempotency_key');
@@ -301,7 +301,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     }
     if (policy.renewsVisitor && known && requestCookie(request, PURCHASE_COOKIE)) {
       // A sale completed on the return leg (3-D Secure, a redirect payment): this page reports it, once.
-      const held = readAnswer(outcome.body).result === 'SUCCESS' ? await purchases.take(await shortHash(known)).catch(() => undefined) : undefined;
+      const held = summaryOf(outcome).result === 'SUCCESS' ? await purchases.take(await shortHash(known)).catch(() => undefined) : undefined;
       if (held) outcome = { ...outcome, body: withPurchase(outcome.body, held) };
       cookies.push(setCookie(PURCHASE_COOKIE, '', 0, scope, true));
     }
@@ -314,7 +314,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   /** kf_sid / kf_oid set by the server (Safari keeps these for their whole lifetime), and a fresh hand-off grant. */
   async function answerCookies(call: Call, outcome: Outcome, scope: CookieScope): Promise<void> {
     if (outcome.status !== 200) return;
-    const answer = readAnswer(outcome.body);
+    const answer = summaryOf(outcome);
     const sessionId = answer.sessionId ?? call.params.sessionId;
     if (answer.sessionId) call.cookies.push(setCookie('kf_sid', answer.sessionId, COOKIE_LIFETIME.kf_sid, scope));
     // A declined order the proxy made the lead for leaves the visitor its orderId: a retry reuses the lead.
@@ -343,7 +343,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
   const respond = (outcome: Outcome, headers: Record<string, string>, entry: LogEntry): ProxyAnswer => {
     entry.status = outcome.status;
-    entry.result ??= outcome.code ?? readAnswer(outcome.body).result;
+    entry.result ??= outcome.code ?? summaryOf(outcome).result;
     if (outcome.upstream) entry.upstream = outcome.upstream;
     return textAnswer(outcome.status, JSON_TYPE, outcome.body, headers);
   };
@@ -354,7 +354,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (!target || publicOrigin(request, config) !== target.origin) throw new Refusal('bad_return_link');
     const visitor = visitorOf(request);
     if (visitor && (await shortHash(visitor)) !== target.visitor) throw new Refusal('not_your_order');
-    const params: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
+    const params: Record<string, string> = Object.fromEntries(urlOf(request).searchParams);
     if (request.method === 'POST') Object.assign(params, await returnFields(request));
     entry.status = 303;
     entry.result = kind === 's' ? 'return-success' : 'return-error';
@@ -393,7 +393,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     // The drop-in script itself, at `${basePath}/kfunnel.min.js` (see script-asset.ts).
     const script = await serveScript(request, config.basePath, config.script, entry);
     if (script) return script;
-    const url = new URL(request.url);
+    const url = urlOf(request);
     const base = config.basePath;
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new Refusal('unknown_route');
     const sub = url.pathname.slice(base.length);

@@ -4,6 +4,7 @@
  * it works) is the only one that forwards, or, after a lost answer, settles it with Query Order and
  * resends only when Konnektive did not act. Everyone else replays the recorded answer or waits for it.
  */
+import { readAnswer, type AnswerSummary } from './answer.js';
 import { Refusal } from './refusals.js';
 import { randomId } from './signing.js';
 import type { ProxyStore } from './store.js';
@@ -30,7 +31,12 @@ export interface Outcome {
   untouched?: boolean;
   /** How this answer came about when it is not a fresh forward: 'key' (replayed) or 'settled'. */
   replayed?: 'key' | 'settled';
+  /** What the proxy already read of `body`, so it is not parsed again (see summaryOf). */
+  summary?: AnswerSummary;
 }
+
+/** The outcome's answer, read once: from the forward that made it, else from its body. */
+export const summaryOf = (outcome: Outcome): AnswerSummary => (outcome.summary ??= readAnswer(outcome.body));
 
 export interface Attempt {
   /** The store key: route, visitor and Idempotency-Key. */

@@ -28,6 +28,19 @@ export function redactor(secrets: Array<string | undefined>): (line: string) => 
   };
 }
 
+// Lines made in the same millisecond share one timestamp string: formatting the date was a third of
+// a log line's cost.
+let stampedAt = Number.NaN;
+let stamp = '';
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
+
 export function formatLogLine(entry: LogEntry): string {
-  return JSON.stringify({ time: new Date().toISOString(), level: entry.status >= 500 ? 'error' : 'info', ...entry });
+  return JSON.stringify({ time: timestamp(), level: entry.status >= 500 ? 'error' : 'info', ...entry });
 }

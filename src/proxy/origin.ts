@@ -1,5 +1,5 @@
 import type { ProxyConfig, TrustProxy } from './config.js';
-import type { ProxyRequest } from './exchange.js';
+import { urlOf, type ProxyRequest } from './exchange.js';
 
 type WithUrl = Pick<ProxyRequest, 'url'>;
 type WithHeaders = Pick<ProxyRequest, 'headers'>;
@@ -14,10 +14,13 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
  * links and cookie scopes can only ever name a configured origin. Undefined: not a host we serve.
  */
 export function publicOrigin(request: WithUrl, config: Pick<ProxyConfig, 'publicOrigins'>): string | undefined {
-  const url = new URL(request.url);
-  if (config.publicOrigins.length) return config.publicOrigins.find((origin) => new URL(origin).host === url.host);
+  const url = urlOf(request);
+  if (config.publicOrigins.length) return config.publicOrigins.find((origin) => hostOf(origin) === url.host);
   return LOOPBACK.test(url.hostname) ? url.origin : undefined;
 }
+
+/** The host of an origin as URL.origin writes it (scheme://host[:port]), without parsing it again. */
+const hostOf = (origin: string) => origin.slice(origin.indexOf('//') + 2);
 
 /** The calling page's origin: the Origin header, else the Referer's origin; null when neither. */
 export function callerOrigin(request: WithHeaders): string | null {
@@ -40,7 +43,7 @@ export function isAllowedOrigin(origin: string, self: string | undefined, reques
   if (config.allowedOrigins.includes(origin)) return true;
   if (self) return origin === self;
   try {
-    return new URL(origin).host === new URL(request.url).host;
+    return new URL(origin).host === urlOf(request).host;
   } catch {
     return false;
   }

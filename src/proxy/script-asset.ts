@@ -1,4 +1,4 @@
-import type { ProxyRequest } from './exchange.js';
+import { urlOf, type ProxyRequest } from './exchange.js';
 /**
  * The drop-in script, served by the proxy itself at `<basePath>/kfunnel.min.js` (with its map, and the
  * readable `kfunnel.js`), so every deployment has it on its own origin with no CDN. Runtime-neutral:
@@ -72,7 +72,7 @@ export async function serveScript(
   entry?: { route: string; status: number },
 ): Promise<Response | undefined> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-  const path = new URL(request.url).pathname;
+  const path = urlOf(request).pathname;
   if (!path.startsWith(`${basePath}/`)) return undefined;
   const name = path.slice(basePath.length + 1) as ScriptFileName;
   if (!SCRIPT_FILES.includes(name) || !source) return undefined;

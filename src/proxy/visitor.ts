@@ -32,25 +32,32 @@ export const HANDOFF_SECONDS = 15 * 60;
 /** At most this many orders travel in one hand-off. */
 const HANDOFF_MAX_ORDERS = 10;
 
-function cookieValue(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
+const requestCookies = new WeakMap<object, Map<string, string>>();
+
+/** The request's cookies, read from its Cookie header once however many are looked up. The first of a name wins. */
+function cookiesOf(request: Pick<ProxyRequest, 'headers'>): Map<string, string> {
+  let cookies = requestCookies.get(request);
+  if (cookies) return cookies;
+  cookies = new Map();
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (name && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
   }
-  return undefined;
+  requestCookies.set(request, cookies);
+  return cookies;
 }
 
 /** A cookie the request carries. */
-export const requestCookie = (request: Pick<ProxyRequest, 'headers'>, name: string) => cookieValue(request.headers.get('cookie'), name);
+export const requestCookie = (request: Pick<ProxyRequest, 'headers'>, name: string) => cookiesOf(request).get(name);
 
 /** Set on the return leg when it completed a sale: the next page's click fetches the purchase (purchase.ts). */
 export const PURCHASE_COOKIE = 'kf_p';
 
 /** The visitor id the request carries (cookie first, then header), when it is well formed. */
 export function visitorOf(request: Pick<ProxyRequest, 'headers'>): string | undefined {
-  const cookies = request.headers.get('cookie');
-  for (const candidate of [cookieValue(cookies, VISITOR_COOKIE_HOST), cookieValue(cookies, VISITOR_COOKIE), request.headers.get(VISITOR_HEADER) ?? undefined]) {
+  const cookies = cookiesOf(request);
+  for (const candidate of [cookies.get(VISITOR_COOKIE_HOST), cookies.get(VISITOR_COOKIE), request.headers.get(VISITOR_HEADER) ?? undefined]) {
     if (candidate && VISITOR_ID.test(candidate)) return candidate;
   }
   return undefined;

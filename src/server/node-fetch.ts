@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import { TAKES_TIMEOUT } from '../proxy/upstream.js';
 
 /** Request headers as node:http takes them: a plain object with lower-case names. */
 function plainHeaders(init: HeadersInit | undefined): OutgoingHttpHeaders {
@@ -16,7 +17,7 @@ function plainHeaders(init: HeadersInit | undefined): OutgoingHttpHeaders {
  * node:http with keep-alive. On Node it is several times cheaper per call than the global fetch, whose
  * web streams dominate the proxy's CPU time under load. Edge runtimes keep their own fetch.
  */
-export function createNodeFetch(maxSockets = 256): typeof fetch {
+export function createNodeFetch(maxSockets = 256): typeof fetch & { [TAKES_TIMEOUT]: true } {
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, maxSockets }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
@@ -32,7 +33,7 @@ export function createNodeFetch(maxSockets = 256): typeof fetch {
     }
     return url;
   };
-  return ((input: string | URL, init: RequestInit = {}) =>
+  const post = (input: string | URL, init: RequestInit & { timeoutMs?: number } = {}) =>
     new Promise<Response>((resolve, reject) => {
       const url = parse(String(input));
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
@@ -46,10 +47,12 @@ export function createNodeFetch(maxSockets = 256): typeof fetch {
       // The signal is watched here rather than handed to node:http, which ties it to the stream's whole
       // lifecycle (end-of-stream listeners) on every call; an abort destroys the request either way.
       let settled = false;
+      let deadline: ReturnType<typeof setTimeout> | undefined;
       const finish = (settle: () => void) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
+        clearTimeout(deadline);
         settle();
       };
       const onAbort = () => {
@@ -72,10 +75,18 @@ export function createNodeFetch(maxSockets = 256): typeof fetch {
         });
       });
       signal?.addEventListener('abort', onAbort, { once: true });
+      // The proxy's deadline (TAKES_TIMEOUT): a timer, not a signal, rejecting as an aborted fetch would.
+      if (init.timeoutMs !== undefined) {
+        deadline = setTimeout(() => {
+          finish(() => reject(new DOMException(`no answer in ${init.timeoutMs} ms`, 'TimeoutError')));
+          req.destroy();
+        }, init.timeoutMs);
+      }
       req.on('error', (error: Error & { cause?: unknown; code?: string }) =>
         // Shaped like fetch's errors: anything but an abort is a TypeError with a cause.
         finish(() => reject(Object.assign(new TypeError('fetch failed'), { cause: error }))),
       );
       req.end(body);
-    })) as typeof fetch;
+    });
+  return Object.assign(post as typeof fetch, { [TAKES_TIMEOUT]: true as const });
 }

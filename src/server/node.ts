@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { Answer, HeaderReader, ProxyRequest } from '../proxy/exchange.js';
+import { withParsedUrl, type Answer, type HeaderReader, type ProxyRequest } from '../proxy/exchange.js';
 import { errorEnvelope } from '../shared/konnektive.js';
 import type { ConnectionInfo } from '../proxy/handler.js';
 // Node adapters serve the package's own built script by default (see script-files.ts).
@@ -116,16 +116,16 @@ function rawHeaderReader(raw: string[]): HeaderReader {
  * that cannot form a URL.
  */
 export function fromNodeRequest(req: IncomingMessage, body?: Buffer, overflow = false): ProxyRequest {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`).href;
+  const parsed = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const bytes = body ? new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) : new Uint8Array(0);
-  return {
+  return withParsedUrl({
     method: req.method ?? 'GET',
-    url,
+    url: parsed.href,
     headers: rawHeaderReader(req.rawHeaders),
     read: async (limit) => (overflow || bytes.byteLength > limit ? null : bytes),
     // The body was read already, or stopped at its limit: Node discards the rest once the answer is sent.
     discard: async () => {},
-  };
+  }, parsed);
 }
 
 /** Writes the pipeline's answer with writeHead/end (a web Response, for the few answers made as one, through writeWebResponse). */
