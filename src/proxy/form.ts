@@ -17,8 +17,11 @@ function encodeValue(text: string): string {
   }
 }
 
-export function formBody(params: Record<string, string>): string {
+/** The fields of each record in turn, as one form (the proxy adds its credentials last, without copying the fields first). */
+export function formBody(...records: Array<Record<string, string>>): string {
   let body = '';
-  for (const name of Object.keys(params)) body += `${body ? '&' : ''}${encodeValue(name)}=${encodeValue(params[name] ?? '')}`;
+  for (const params of records) {
+    for (const name in params) body += `${body ? '&' : ''}${encodeValue(name)}=${encodeValue(params[name] ?? '')}`;
+  }
   return body;
 }

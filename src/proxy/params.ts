@@ -52,5 +52,6 @@ export async function readFields(request: ProxyRequest, limit: number): Promise<
   } else {
     for (const [name, value] of new URLSearchParams(text)) add(name, value);
   }
-  return { ...fields };
+  // Null-prototype, so a field named __proto__ is just a field; applyPolicy copies what it keeps.
+  return fields;
 }

@@ -25,7 +25,7 @@ export async function callKonnektive(
   params: Record<string, string>,
   timeoutMs: number,
 ): Promise<UpstreamResult> {
-  const body = formBody({ ...params, loginId: config.loginId, password: config.password });
+  const body = formBody(params, { loginId: config.loginId, password: config.password });
   const init: RequestInit & { timeoutMs?: number } = {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -32,32 +32,29 @@ export const HANDOFF_SECONDS = 15 * 60;
 /** At most this many orders travel in one hand-off. */
 const HANDOFF_MAX_ORDERS = 10;
 
-const requestCookies = new WeakMap<object, Map<string, string>>();
-
-/** The request's cookies, read from its Cookie header once however many are looked up. The first of a name wins. */
-function cookiesOf(request: Pick<ProxyRequest, 'headers'>): Map<string, string> {
-  let cookies = requestCookies.get(request);
-  if (cookies) return cookies;
-  cookies = new Map();
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    const name = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (name && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
+/** One cookie of a Cookie header (the first of its name), found without splitting the whole header. */
+function cookieValue(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (let start = 0; start < header.length; ) {
+    const semicolon = header.indexOf(';', start);
+    const end = semicolon < 0 ? header.length : semicolon;
+    const eq = header.indexOf('=', start);
+    if (eq > start && eq < end && header.slice(start, eq).trim() === name) return header.slice(eq + 1, end).trim();
+    start = end + 1;
   }
-  requestCookies.set(request, cookies);
-  return cookies;
+  return undefined;
 }
 
 /** A cookie the request carries. */
-export const requestCookie = (request: Pick<ProxyRequest, 'headers'>, name: string) => cookiesOf(request).get(name);
+export const requestCookie = (request: Pick<ProxyRequest, 'headers'>, name: string) => cookieValue(request.headers.get('cookie'), name);
 
 /** Set on the return leg when it completed a sale: the next page's click fetches the purchase (purchase.ts). */
 export const PURCHASE_COOKIE = 'kf_p';
 
 /** The visitor id the request carries (cookie first, then header), when it is well formed. */
 export function visitorOf(request: Pick<ProxyRequest, 'headers'>): string | undefined {
-  const cookies = cookiesOf(request);
-  for (const candidate of [cookies.get(VISITOR_COOKIE_HOST), cookies.get(VISITOR_COOKIE), request.headers.get(VISITOR_HEADER) ?? undefined]) {
+  const cookies = request.headers.get('cookie');
+  for (const candidate of [cookieValue(cookies, VISITOR_COOKIE_HOST), cookieValue(cookies, VISITOR_COOKIE), request.headers.get(VISITOR_HEADER) ?? undefined]) {
     if (candidate && VISITOR_ID.test(candidate)) return candidate;
   }
   return undefined;
