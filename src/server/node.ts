@@ -129,7 +129,7 @@ export function fromNodeRequest(req: IncomingMessage, body?: Buffer, overflow = 
 }
 
 /** Writes the pipeline's answer with writeHead/end (a web Response, for the few answers made as one, through writeWebResponse). */
-export async function writeAnswer(res: ServerResponse, answer: Answer): Promise<void> {
+export function writeAnswer(res: ServerResponse, answer: Answer): Promise<void> | void {
   if (answer instanceof Response) return writeWebResponse(res, answer);
   const headers: Record<string, string | string[]> = answer.headers;
   if (answer.cookies.length) headers['set-cookie'] = answer.cookies;
@@ -157,12 +157,12 @@ export function toNodePipelineListener(pipeline: (request: ProxyRequest, info: C
       if (!res.headersSent) writeError(res, 400, 'bad_request', 'Bad request', { connection: 'close' });
       return;
     }
-    await pipeline(request, { clientAddress: clientAddress(req) })
-      .then((answer) => writeAnswer(res, answer))
-      .catch(() => {
-        if (!res.headersSent) writeError(res, 500, 'internal_error', 'Internal error');
-        else res.destroy();
-      });
+    try {
+      await writeAnswer(res, await pipeline(request, { clientAddress: clientAddress(req) }));
+    } catch {
+      if (!res.headersSent) writeError(res, 500, 'internal_error', 'Internal error');
+      else res.destroy();
+    }
   };
 }
 
