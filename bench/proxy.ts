@@ -1,5 +1,5 @@
 // npm run bench:proxy: the proxy's overhead. The same Import Click, 50 connections, 10,000 requests
-// each: straight to the sandbox, through a bare forwarder (the floor: bench/bare-forwarder.ts), and
+// a run, three runs each taken in turns: straight to the sandbox, through a bare forwarder (the floor: bench/bare-forwarder.ts), and
 // through the proxy, on loopback. The proxy's requests carry a visitor cookie, as a browser's do.
 // Then orders: each shopper (its own visitor cookie and a fresh Idempotency-Key) sends a checkout
 // without an orderId, so the proxy makes the lead, grants it to the visitor, and sends the order under
@@ -7,6 +7,7 @@
 import { drive, startChild, table, type RunResult } from './lib.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const LOGIN = { KONNEKTIVE_LOGIN_ID: 'bench-login', KONNEKTIVE_PASSWORD: 'bench-password' };
 const SESSION = 'b'.repeat(32);
@@ -43,6 +44,12 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
     headers: { 'content-type': 'application/json', origin: proxy.url, cookie: `kf_v=BenchShopper${String(run * 10_000_000 + i).padStart(10, "0")}`, 'idempotency-key': `bench-order-${run}-${i}` },
     body: JSON.stringify({ campaignId: '3', ...SHOPPER, ...PAYMENT }),
   });
+  type Measured = Awaited<ReturnType<typeof measured>>;
+  /** The run with the median throughput, with the median CPU per request of all runs. */
+  const median = (all: Measured[]): Measured => {
+    const middle = <T,>(values: T[], by: (v: T) => number) => [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]!;
+    return { ...middle(all, (m) => m.result.rps), proxyUs: middle(all, (m) => m.proxyUs).proxyUs, sandboxUs: middle(all, (m) => m.sandboxUs).sandboxUs };
+  };
   /** CPU time each server process spent per request (or per `per` units) during a run. */
   async function measured(run: () => Promise<RunResult>, server = proxy, per?: number) {
     const [s0, p0] = [await sandbox.cpu(), await server.cpu()];
@@ -59,9 +66,15 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
     await drive(sandbox.url, 1000, CONNECTIONS, orderDirect, orderCheck);
     await drive(proxy.url, 500, CONNECTIONS, orderProxied, paid);
     run++;
-    const direct = await measured(() => drive(sandbox.url, REQUESTS, CONNECTIONS, toSandbox, success));
-    const floor = await measured(() => drive(bare.url, REQUESTS, CONNECTIONS, toBare, success), bare);
-    const proxied = await measured(() => drive(proxy.url, REQUESTS, CONNECTIONS, toProxy, success));
+    // The three click paths take turns, ROUNDS times, and each row is its median run: on a shared
+    // machine the speed drifts between runs, and turns put each path through the same drift.
+    const runs: Record<'direct' | 'floor' | 'proxied', Measured[]> = { direct: [], floor: [], proxied: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.direct.push(await measured(() => drive(sandbox.url, REQUESTS, CONNECTIONS, toSandbox, success)));
+      runs.floor.push(await measured(() => drive(bare.url, REQUESTS, CONNECTIONS, toBare, success), bare));
+      runs.proxied.push(await measured(() => drive(proxy.url, REQUESTS, CONNECTIONS, toProxy, success)));
+    }
+    const [direct, floor, proxied] = [median(runs.direct), median(runs.floor), median(runs.proxied)];
     // Orders: directly two requests each (lead + order), through the proxy one.
     const ordersDirect = await measured(() => drive(sandbox.url, 2 * ORDERS, CONNECTIONS, orderDirect, orderCheck), sandbox, ORDERS);
     const ordersProxied = await measured(() => drive(proxy.url, ORDERS, CONNECTIONS, orderProxied, paid));
@@ -75,7 +88,7 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
     const row = (name: string, r: RunResult, cpu: string) => [name, String(r.requests), String(r.errors), r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), cpu];
     const markdown = [
       table([
-        ['path (50 connections)', 'requests', 'errors', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU per request'],
+        [`path (50 connections; median of ${ROUNDS} turns)`, 'requests', 'errors', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU per request'],
         row('sandbox direct', direct.result, `sandbox ${direct.sandboxUs.toFixed(0)} µs`),
         row('bare forwarder -> sandbox', floor.result, `forwarder ${floor.proxyUs.toFixed(0)} µs + sandbox ${floor.sandboxUs.toFixed(0)} µs`),
         row('proxy -> sandbox', proxied.result, `proxy ${proxied.proxyUs.toFixed(0)} µs + sandbox ${proxied.sandboxUs.toFixed(0)} µs`),

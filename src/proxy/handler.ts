@@ -390,8 +390,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   }
 
   async function dispatch(request: ProxyRequest, info: ConnectionInfo, entry: LogEntry, headers: Record<string, string>): Promise<Answer> {
-    // The drop-in script itself, at `${basePath}/kfunnel.min.js` (see script-asset.ts).
-    const script = await serveScript(request, config.basePath, config.script, entry);
+    // The drop-in script itself, at `${basePath}/kfunnel.min.js` (see script-asset.ts); API calls are POSTs.
+    const script = request.method === 'POST' ? undefined : await serveScript(request, config.basePath, config.script, entry);
     if (script) return script;
     const url = urlOf(request);
     const base = config.basePath;
