@@ -31,13 +31,36 @@ const rows: Array<[string, () => Response | Promise<Response>, Record<string, un
   ['ky timing out', () => Promise.reject(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })), { ok: false, code: 'timeout', retryable: true }],
 ];
 
-for (const [name, answer, expected] of rows) {
-  test(`maps ${name}`, async () => {
-    const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (_input: RequestInfo | URL, _init?: RequestInit) => answer()) as typeof fetch);
-    const result = await send('order', { a: '1' }, { idempotencyKey: 'k'.repeat(32) });
-    for (const [key, value] of Object.entries(expected)) assert.deepEqual((result as any)[key], value, key);
-  });
+// The click goes straight to fetch, every other route through ky: both map every answer the same way.
+for (const route of ['order', 'click'] as const) {
+  for (const [name, answer, expected] of rows) {
+    test(`${route}: maps ${name}`, async () => {
+      const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, (async (_input: RequestInfo | URL, _init?: RequestInit) => answer()) as typeof fetch);
+      const result = await send(route, { a: '1' }, route === 'order' ? { idempotencyKey: 'k'.repeat(32) } : {});
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual((result as any)[key], value, key);
+    });
+  }
 }
+
+test('click: a proxy that never answers ends in a timeout after the click\'s wait, retryable', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let aborted = false;
+  const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, ((_input: RequestInfo | URL, init?: RequestInit) =>
+    new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => {
+        aborted = true;
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+    })) as typeof fetch);
+  const pending = send('click', { pageType: 'presellPage' });
+  t.mock.timers.tick(14_999);
+  await Promise.resolve();
+  assert.equal(aborted, false);
+  t.mock.timers.tick(1);
+  const result = await pending;
+  assert.equal(aborted, true);
+  assert.deepEqual([result.ok, !result.ok && result.code, !result.ok && result.retryable], [false, 'timeout', true]);
+});
 
 test('sends JSON to endpoint/route with the key and keepalive, never throwing', async () => {
   let seen: Request | undefined;
@@ -52,8 +75,13 @@ test('sends JSON to endpoint/route with the key and keepalive, never throwing', 
   assert.equal(seen?.headers.get('idempotency-key'), 'key-12345678');
   assert.equal(seen?.keepalive, true);
   assert.deepEqual(await seen?.json(), { firstName: 'Ada', emailAddress: 'a@b.co' });
-  await send('click', { pageType: 'presellPage' });
+  await send('click', { pageType: 'presellPage' }, { headers: { 'KFunnel-Handoff': 'grant' } });
+  assert.equal(seen?.url, 'https://shop.test/kfunnel/click');
+  assert.equal(seen?.method, 'POST');
+  assert.equal(seen?.headers.get('content-type'), 'application/json');
+  assert.equal(seen?.headers.get('kfunnel-handoff'), 'grant');
   assert.equal(seen?.headers.get('idempotency-key'), null);
+  assert.deepEqual(await seen?.json(), { pageType: 'presellPage' });
 });
 
 /** A proxy that answers with the given token headers and records each request's headers. */
