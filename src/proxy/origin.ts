@@ -19,8 +19,8 @@ export function publicOrigin(request: WithUrl, config: Pick<ProxyConfig, 'public
   return LOOPBACK.test(url.hostname) ? url.origin : undefined;
 }
 
-/** The host of an origin as URL.origin writes it (scheme://host[:port]), without parsing it again. */
-const hostOf = (origin: string) => origin.slice(origin.indexOf('//') + 2);
+/** The host of a configured origin (resolveConfig keeps them as URL.origin writes them), without parsing it again. */
+const hostOf = (origin: string) => origin.slice(origin.indexOf('//') + 2).split('/', 1)[0];
 
 /** The calling page's origin: the Origin header, else the Referer's origin; null when neither. */
 export function callerOrigin(request: WithHeaders): string | null {
