@@ -20,7 +20,11 @@ export function publicOrigin(request: WithUrl, config: Pick<ProxyConfig, 'public
 }
 
 /** The host of a configured origin (resolveConfig keeps them as URL.origin writes them), without parsing it again. */
-const hostOf = (origin: string) => origin.slice(origin.indexOf('//') + 2).split('/', 1)[0];
+function hostOf(origin: string): string {
+  const start = origin.indexOf('//') + 2;
+  const end = origin.indexOf('/', start);
+  return end < 0 ? origin.slice(start) : origin.slice(start, end);
+}
 
 /** The calling page's origin: the Origin header, else the Referer's origin; null when neither. */
 export function callerOrigin(request: WithHeaders): string | null {
