@@ -41,7 +41,7 @@ writeSection(
     '',
     startup,
     '',
-    '### Proxy overhead (`npm run bench:proxy`: the same Import Click, 10,000 requests a run, three runs each in turns, then orders, on loopback)',
+    '### Proxy overhead (`npm run bench:proxy`: the same Import Click, 10,000 requests a run, three runs each in turns, then orders in turns too, on loopback)',
     '',
     proxy.markdown,
   ].join('\n'),

@@ -1,9 +1,10 @@
-// npm run bench:proxy: the proxy's overhead. The same Import Click, 50 connections, 10,000 requests
-// a run, three runs each taken in turns: straight to the sandbox, through a bare forwarder (the floor: bench/bare-forwarder.ts), and
-// through the proxy, on loopback. The proxy's requests carry a visitor cookie, as a browser's do.
-// Then orders: each shopper (its own visitor cookie and a fresh Idempotency-Key) sends a checkout
-// without an orderId, so the proxy makes the lead, grants it to the visitor, and sends the order under
-// its exactly-once lease; directly, the same two calls (lead, then the order with its orderId).
+// npm run bench:proxy: the proxy's overhead. The same Import Click, 50 connections, 10,000 requests a
+// run: straight to the sandbox, through a bare forwarder (the floor: bench/bare-forwarder.ts), and
+// through the proxy, on loopback, the three taking turns three times. The proxy's requests carry a
+// visitor cookie, as a browser's do. Then orders, also in turns: each shopper (its own visitor cookie
+// and a fresh Idempotency-Key) sends a checkout without an orderId, so the proxy makes the lead,
+// grants it to the visitor, and sends the order under its exactly-once lease; directly, the same two
+// calls (lead, then the order with its orderId).
 import { drive, startChild, table, type RunResult } from './lib.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
@@ -75,10 +76,15 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
       runs.proxied.push(await measured(() => drive(proxy.url, REQUESTS, CONNECTIONS, toProxy, success)));
     }
     const [direct, floor, proxied] = [median(runs.direct), median(runs.floor), median(runs.proxied)];
-    // Orders: directly two requests each (lead + order), through the proxy one.
-    const ordersDirect = await measured(() => drive(sandbox.url, 2 * ORDERS, CONNECTIONS, orderDirect, orderCheck), sandbox, ORDERS);
-    const ordersProxied = await measured(() => drive(proxy.url, ORDERS, CONNECTIONS, orderProxied, paid));
-    run++;
+    // Orders, in turns too: directly two requests each (lead + order), through the proxy one (every
+    // turn with new shoppers and keys, so nothing is a replay).
+    const orderRuns: Record<'direct' | 'proxied', Measured[]> = { direct: [], proxied: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      orderRuns.direct.push(await measured(() => drive(sandbox.url, 2 * ORDERS, CONNECTIONS, orderDirect, orderCheck), sandbox, ORDERS));
+      orderRuns.proxied.push(await measured(() => drive(proxy.url, ORDERS, CONNECTIONS, orderProxied, paid)));
+      run++;
+    }
+    const [ordersDirect, ordersProxied] = [median(orderRuns.direct), median(orderRuns.proxied)];
     // One request at a time: the latency one hop through the proxy adds when nothing queues.
     const idleDirect = await drive(sandbox.url, 2000, 1, toSandbox, success);
     const idleProxied = await drive(proxy.url, 2000, 1, toProxy, success);
@@ -97,7 +103,7 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
       ]),
       '',
       table([
-        ['order (lead + order), 50 connections', 'orders', 'errors', 'orders/s', 'p50 ms', 'p99 ms', 'server CPU per order'],
+        [`order (lead + order), 50 connections; median of ${ROUNDS} turns`, 'orders', 'errors', 'orders/s', 'p50 ms', 'p99 ms', 'server CPU per order'],
         [`sandbox direct (2 requests)`, String(ORDERS), String(ordersDirect.result.errors), orderRps(ordersDirect.result, 2), ordersDirect.result.p50.toFixed(2), ordersDirect.result.p99.toFixed(2), `sandbox ${ordersDirect.sandboxUs.toFixed(0)} µs`],
         ['proxy -> sandbox (1 request)', String(ORDERS), String(ordersProxied.result.errors), orderRps(ordersProxied.result, 1), ordersProxied.result.p50.toFixed(2), ordersProxied.result.p99.toFixed(2), `proxy ${ordersProxied.proxyUs.toFixed(0)} µs + sandbox ${ordersProxied.sandboxUs.toFixed(0)} µs`],
         [`sandbox direct, 1 connection`, String(idleOrdersDirect.requests / 2), String(idleOrdersDirect.errors), orderRps(idleOrdersDirect, 2), (idleOrdersDirect.p50 * 2).toFixed(2), '', ''],
@@ -113,7 +119,9 @@ export async function benchProxy(): Promise<{ direct: RunResult; proxied: RunRes
         `added latency one order at a time: ${(idleOrdersProxied.p50 - 2 * idleOrdersDirect.p50).toFixed(2)} ms at p50 over the two direct calls ` +
         `(the proxy adds the visitor's grant, the key's lease and record in the store, the fingerprint and a signed hand-off).`,
     ].join('\n');
-    const problems = { ...direct.result.problems, ...proxied.result.problems, ...ordersDirect.result.problems, ...ordersProxied.result.problems, ...idleOrdersProxied.problems };
+    // Every run's failures, not only the median's.
+    const all = [...runs.direct, ...runs.floor, ...runs.proxied, ...orderRuns.direct, ...orderRuns.proxied].map((m) => m.result);
+    const problems = Object.assign({}, ...[...all, idleDirect, idleProxied, idleOrdersDirect, idleOrdersProxied].map((r) => r.problems)) as Record<string, number>;
     return { direct: direct.result, proxied: proxied.result, markdown, problems };
   } finally {
     proxy.stop();
