@@ -133,12 +133,7 @@ test('the order and each upsale: one kfunnel:purchase, dataLayer and fbq call ea
 
 test('a resent upsale attempt (lost answer) is one purchase: the replay carries none', async ({ page, funnel }) => {
   const { tags, purchases } = await record(page);
-  await page.goto(`${funnel.base}/checkout.html`);
-  await funnel.ready(page);
-  await funnel.fillCheckout(page);
-  await page.getByRole('button', { name: 'Complete secure order' }).click();
-  await page.waitForURL('**/upsell1.html');
-  await funnel.ready(page);
+  await funnel.payOnCheckout(page);
   // The upsale reaches Konnektive, but its answer is lost on the way back to the browser.
   let dropped = 0;
   await page.route('**/kfunnel/upsale', async (route) => {

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test, type Funnel } from './fixtures.js';
+import { expect, test } from './fixtures.js';
 
 /** What an attacker's own page can send: a fetch from its own tab, with its own cookies. */
 async function post(page: Page, route: string, body: Record<string, string>, key?: string) {
@@ -14,18 +14,8 @@ async function post(page: Page, route: string, body: Record<string, string>, key
   );
 }
 
-/** The buyer pays on the demo checkout and lands, ready, on upsell 1. */
-async function payOnCheckout(page: Page, funnel: Funnel) {
-  await page.goto(`${funnel.base}/checkout.html`);
-  await funnel.ready(page);
-  await funnel.fillCheckout(page);
-  await page.getByRole('button', { name: 'Complete secure order' }).click();
-  await page.waitForURL('**/upsell1.html');
-  await funnel.ready(page);
-}
-
 test("two browsers: the attacker holds the buyer's orderId and sessionId and gets no data, no charge, and cannot stop the confirmation", async ({ page, funnel, browser }) => {
-  await payOnCheckout(page, funnel);
+  await funnel.payOnCheckout(page);
   const { orderId, sessionId } = await page.evaluate(() => ({ orderId: (window as any).kfunnel.orderId(), sessionId: (window as any).kfunnel.sessionId() }));
   expect(orderId).toMatch(/^[0-9A-F]{10}$/);
 
@@ -68,7 +58,7 @@ test("two browsers: the attacker holds the buyer's orderId and sessionId and get
 });
 
 test('control: a buyer handed off to another domain with kfunnel.link() takes the upsell there; the same link in a stranger\'s browser cannot', async ({ page, funnel, browser }) => {
-  await payOnCheckout(page, funnel);
+  await funnel.payOnCheckout(page);
   const link: string = await page.evaluate((url) => (window as any).kfunnel.link(url), `${funnel.otherHost}/upsell1.html`);
   const orderId = await page.evaluate(() => (window as any).kfunnel.orderId());
 

@@ -71,12 +71,7 @@ for (const mode of MODES) {
   });
 
   test(`upsale, ${mode}: the message, a retry that works, one upsale`, async ({ page, funnel }) => {
-    await page.goto(`${funnel.base}/checkout.html`);
-    await funnel.ready(page);
-    await funnel.fillCheckout(page);
-    await page.getByRole('button', { name: 'Complete secure order' }).click();
-    await page.waitForURL('**/upsell1.html');
-    await funnel.ready(page);
+    await funnel.payOnCheckout(page);
     await injure(funnel, mode, 'upsale');
     await page.getByRole('button', { name: 'Yes, add it to my order' }).click();
     await expect(page.locator('[data-kf-errors]')).toHaveText(UNKNOWN, { timeout: PROXY_TIMEOUT_MS * 2 });

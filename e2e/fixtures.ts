@@ -23,6 +23,8 @@ export interface Funnel {
   /** Waits for kfunnel on the page to have its click answered. */
   ready(page: Page): Promise<void>;
   fillCheckout(page: Page, overrides?: Partial<typeof CUSTOMER & typeof CARD>): Promise<void>;
+  /** The buyer pays on the demo checkout and lands, ready, on upsell 1. */
+  payOnCheckout(page: Page): Promise<void>;
   /** Proxy log lines written during this test. */
   log: string[];
 }
@@ -89,6 +91,14 @@ export const test = base.extend<{ funnel: Funnel; guard: void }, { serving: { se
       faults: (faults) => (faults ? sandbox.faults.set(faults as never) : sandbox.faults.clear()),
       ready,
       fillCheckout,
+      payOnCheckout: async (page) => {
+        await page.goto(`${server.url}/checkout.html`);
+        await ready(page);
+        await fillCheckout(page);
+        await page.getByRole('button', { name: 'Complete secure order' }).click();
+        await page.waitForURL('**/upsell1.html');
+        await ready(page);
+      },
     };
     await use(funnel);
   },

@@ -12,6 +12,16 @@ const stateOf = (value: string | undefined) => {
   }
 };
 
+/** A Konnektive that pays the order only when the test calls answer(); it gives up as fetch does when aborted. */
+function heldUpstream() {
+  let answer!: () => void;
+  const upstream = recordingUpstream((_call, signal) => new Promise((resolve, reject) => {
+    answer = () => resolve(konnektive('SUCCESS', COMPLETE));
+    signal?.addEventListener('abort', () => reject(signal.reason));
+  }));
+  return { upstream, answer: () => answer() };
+}
+
 /** A store that tells when an attempt's idempotency record is read while pending, and when it is written as done. */
 class RecordWatchingStore extends MemoryStore {
   private done!: () => void;
@@ -70,11 +80,7 @@ describe('proxy: idempotency', () => {
 
   test('an answer that comes after the browser gave up is kept: the retry gets it, nothing is charged twice', async () => {
     // Konnektive answers only once the browser has had its 504; the retry is sent once that answer is on record.
-    let answer!: () => void;
-    const upstream = recordingUpstream((_call, signal) => new Promise((resolve, reject) => {
-      answer = () => resolve(konnektive('SUCCESS', COMPLETE));
-      signal?.addEventListener('abort', () => reject(signal.reason));
-    }));
+    const { upstream, answer } = heldUpstream();
     const store = new RecordWatchingStore();
     const handler = proxy(upstream, { moneyTimeoutMs: 50, store });
     const first = await json(await handler(request('order', { body: ORDER, key: 'slow-attempt-001' })));
@@ -89,11 +95,7 @@ describe('proxy: idempotency', () => {
 
   test('a retry while the first is still running waits for it', async () => {
     // The browser gives up at 50 ms and resends at once; Konnektive answers once the retry has found the attempt still pending.
-    let answer!: () => void;
-    const upstream = recordingUpstream((_call, signal) => new Promise((resolve, reject) => {
-      answer = () => resolve(konnektive('SUCCESS', COMPLETE));
-      signal?.addEventListener('abort', () => reject(signal.reason));
-    }));
+    const { upstream, answer } = heldUpstream();
     const store = new RecordWatchingStore();
     const handler = proxy(upstream, { moneyTimeoutMs: 50, store });
     assert.equal((await handler(request('order', { body: ORDER, key: 'slow-attempt-002' }))).status, 504);
