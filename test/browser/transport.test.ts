@@ -42,25 +42,31 @@ for (const route of ['order', 'click'] as const) {
   }
 }
 
-test('click: a proxy that never answers ends in a timeout after the click\'s wait, retryable', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  let aborted = false;
-  const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, ((_input: RequestInfo | URL, init?: RequestInit) =>
-    new Promise((_resolve, reject) => {
-      init?.signal?.addEventListener('abort', () => {
-        aborted = true;
-        reject(new DOMException('aborted', 'AbortError'));
-      });
-    })) as typeof fetch);
-  const pending = send('click', { pageType: 'presellPage' });
-  t.mock.timers.tick(14_999);
-  await Promise.resolve();
-  assert.equal(aborted, false);
-  t.mock.timers.tick(1);
-  const result = await pending;
-  assert.equal(aborted, true);
-  assert.deepEqual([result.ok, !result.ok && result.code, !result.ok && result.retryable], [false, 'timeout', true]);
-});
+// One timeout for both ways of sending (the click's straight fetch and ky): each route's own wait.
+for (const [route, waitMs] of [['click', 15_000], ['order', 70_000]] as const) {
+  test(`${route}: a proxy that never answers ends in a timeout after ${waitMs} ms, retryable`, async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let aborted = false;
+    const send = createTransport(CONFIG, newStorage(), PAGE_ORIGIN, ((input: RequestInfo | URL, init?: RequestInit) =>
+      new Promise((_resolve, reject) => {
+        // The click passes its signal in init; ky passes a Request that carries it.
+        (init?.signal ?? (input as Request).signal).addEventListener('abort', () => {
+          aborted = true;
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      })) as typeof fetch);
+    const pending = send(route, { pageType: 'presellPage' }, route === 'order' ? { idempotencyKey: 'k'.repeat(32) } : {});
+    // Let ky reach its fetch (it awaits its hooks first); the wait runs from the call.
+    await new Promise((resolve) => setImmediate(resolve));
+    t.mock.timers.tick(waitMs - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(aborted, false);
+    t.mock.timers.tick(1);
+    const result = await pending;
+    assert.equal(aborted, true);
+    assert.deepEqual([result.ok, !result.ok && result.code, !result.ok && result.retryable], [false, 'timeout', true]);
+  });
+}
 
 test('sends JSON to endpoint/route with the key and keepalive, never throwing', async () => {
   let seen: Request | undefined;
